@@ -1,0 +1,142 @@
+//! Fixed-capacity text: the string types of the model and a formatter into byte buffers.
+
+use core::fmt::{self, Write};
+
+/// A string of at most `N` bytes, stored inline.
+pub type Text<const N: usize> = heapless::String<N>;
+
+/// The input did not fit the capacity it was meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong;
+
+/// Copies `s` into a `Text<N>`, or reports that it does not fit.
+pub fn text<const N: usize>(s: &str) -> Result<Text<N>, TooLong> {
+    let mut t = Text::new();
+    t.push_str(s).map_err(|_| TooLong)?;
+    Ok(t)
+}
+
+/// Formats into a `Text<N>`; `Err` when the result would not fit.
+pub fn format<const N: usize>(args: fmt::Arguments<'_>) -> Result<Text<N>, TooLong> {
+    let mut t = Text::new();
+    t.write_fmt(args).map_err(|_| TooLong)?;
+    Ok(t)
+}
+
+/// A `fmt::Write` into a byte slice that records whether anything was cut off.
+pub struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    overflow: bool,
+}
+
+impl<'a> SliceWriter<'a> {
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        SliceWriter {
+            buf,
+            len: 0,
+            overflow: false,
+        }
+    }
+    /// The bytes written so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// True when some output did not fit.
+    pub fn overflowed(&self) -> bool {
+        self.overflow
+    }
+    /// Appends raw bytes, keeping what fits.
+    pub fn push_bytes(&mut self, b: &[u8]) {
+        let room = self.buf.len() - self.len;
+        let n = b.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
+        if n < b.len() {
+            self.overflow = true;
+        }
+    }
+    /// Removes bytes from the end until at most `len` remain, keeping UTF-8 whole.
+    pub fn truncate_to_char_boundary(&mut self, len: usize) {
+        let mut l = len.min(self.len);
+        while l > 0 && l < self.len && (self.buf[l] & 0xC0) == 0x80 {
+            l -= 1;
+        }
+        self.len = l;
+    }
+}
+
+impl Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_bytes(s.as_bytes());
+        if self.overflow {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Displays a value from the input for a message: quoted, control characters escaped, and
+/// cut after 64 characters with `…` (a message is not a place for a whole document).
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for (i, c) in self.0.chars().enumerate() {
+            if i == 64 {
+                f.write_str("…")?;
+                break;
+            }
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+/// ASCII case-insensitive equality.
+pub fn eq_ignore_case(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_reports_overflow() {
+        assert_eq!(text::<3>("abc").unwrap().as_str(), "abc");
+        assert_eq!(text::<3>("abcd"), Err(TooLong));
+    }
+
+    #[test]
+    fn slice_writer_keeps_what_fits_and_flags_the_rest() {
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        assert!(write!(w, "ab").is_ok());
+        assert!(write!(w, "cde").is_err());
+        assert_eq!(w.as_bytes(), b"abcd");
+        assert!(w.overflowed());
+    }
+
+    #[test]
+    fn quoted_escapes_and_shortens() {
+        assert_eq!(std::format!("{}", Quoted("a\"b\n")), "\"a\\\"b\\x0a\"");
+        let long = "x".repeat(100);
+        let shown = std::format!("{}", Quoted(&long));
+        assert!(shown.ends_with("…\""));
+        assert_eq!(shown.chars().filter(|&c| c == 'x').count(), 64);
+    }
+}
