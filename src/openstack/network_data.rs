@@ -1205,3 +1205,7 @@ pub fn valid_domain(s: &str) -> bool {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
+
+#[cfg(test)]
+#[path = "network_data_tests.rs"]
+mod tests;
