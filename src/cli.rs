@@ -19,7 +19,7 @@ use crate::model::Config;
 use crate::naming::{self, Names, NicTable};
 use crate::openstack::{self, Buffers, ReadError};
 use crate::plan::{self, Show};
-use crate::text::SliceWriter;
+use crate::text::{Quoted, SliceWriter};
 
 /// Everything was configured (or, for plan/render, done).
 pub const EXIT_OK: i32 = 0;
@@ -88,10 +88,10 @@ impl core::fmt::Display for UsageError<'_> {
         match self {
             UsageError::Help | UsageError::Version => Ok(()),
             UsageError::NoCommand => f.write_str("no command given"),
-            UsageError::UnknownCommand(c) => write!(f, "unknown command {c:?}"),
-            UsageError::UnknownOption(o) => write!(f, "unknown option {o:?}"),
+            UsageError::UnknownCommand(c) => write!(f, "unknown command {}", Quoted(c)),
+            UsageError::UnknownOption(o) => write!(f, "unknown option {}", Quoted(o)),
             UsageError::MissingValue(o) => write!(f, "{o} needs a value"),
-            UsageError::BadValue(o, v) => write!(f, "{o} {v:?}: invalid value"),
+            UsageError::BadValue(o, v) => write!(f, "{o} {}: invalid value", Quoted(v)),
             UsageError::NotForCommand(o) => write!(f, "{o} does not apply to this command"),
             UsageError::Required(o) => write!(f, "{o} is required for this command"),
             UsageError::NotUtf8 => f.write_str("arguments must be UTF-8"),
