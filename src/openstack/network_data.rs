@@ -502,17 +502,10 @@ impl Parser<'_, '_> {
             return Err(self.fail_at("id", Some(&id), Problem::Duplicate));
         }
         let ty = raw.ty.as_deref().unwrap_or("");
+        // An explicit interface name that the kernel would refuse cannot be honoured.
         let name = match raw.name.as_deref() {
             Some(n) if valid_ifname(n) => text::<15>(n).ok(),
-            Some(n) => {
-                crate::warn!(
-                    "{}: {}.name: {}: not a valid interface name, ignored",
-                    self.file,
-                    self.path.as_str(),
-                    Quoted(n)
-                );
-                None
-            }
+            Some(n) => return Err(self.fail_at("name", Some(n), Problem::InvalidInterfaceName)),
             None => None,
         };
         let kind = match ty {

@@ -246,7 +246,7 @@ fn link_types_and_names() {
         {"id": "c", "type": "weird-new-type", "ethernet_mac_address": "fa:16:3e:00:00:0c"},
         {"id": "d", "type": "phy", "name": "ens9"},
         {"id": "e", "type": "phy"},
-        {"id": "f", "type": "phy", "name": "this-name-is-too-long"}
+        {"id": "f", "type": "phy"}
     ]}"#;
     let c = parse_doc(doc).unwrap();
     assert!(c.links.iter().all(|l| l.is_physical()));
@@ -279,10 +279,15 @@ fn link_types_and_names() {
             nic: NicMatch::Ordinal(1)
         }
     );
-    assert!(capture::logged(
-        Level::Warning,
-        "not a valid interface name"
-    ));
+    let e = err(r#"{"links": [{"id": "b", "type": "bond", "name": "this-name-is-too-long"}]}"#);
+    assert_eq!(
+        (e.path.as_str(), e.value.as_deref(), e.problem),
+        (
+            "links[0].name",
+            Some("this-name-is-too-long"),
+            Problem::InvalidInterfaceName
+        )
+    );
 }
 
 #[test]
