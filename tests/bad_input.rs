@@ -37,22 +37,25 @@ const ND: &str = "openstack/latest/network_data.json";
 const MD: &str = "openstack/latest/meta_data.json";
 const LINK: &str = r#"{"id": "l0", "type": "phy", "ethernet_mac_address": "fa:16:3e:00:00:01"}"#;
 
-fn nd(doc: String) -> Vec<(&'static str, Vec<u8>)> {
+fn nd(doc: String) -> Files {
     vec![(ND, doc.into_bytes())]
 }
 
-fn links(body: &str) -> Vec<(&'static str, Vec<u8>)> {
+fn links(body: &str) -> Files {
     nd(format!(r#"{{"links": [{body}]}}"#))
 }
 
-fn network(body: &str) -> Vec<(&'static str, Vec<u8>)> {
+fn network(body: &str) -> Files {
     nd(format!(
         r#"{{"links": [{LINK}], "networks": [{{"id": "n0", "link": "l0", {body}}}]}}"#
     ))
 }
 
+/// The files of a drive: (path inside the drive, contents).
+type Files = Vec<(&'static str, Vec<u8>)>;
+
 /// (name, files, expected exit code, fragment of stderr).
-fn cases() -> Vec<(&'static str, Vec<(&'static str, Vec<u8>)>, i32, String)> {
+fn cases() -> Vec<(&'static str, Files, i32, String)> {
     let many = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(",");
     vec![
         (
