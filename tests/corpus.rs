@@ -1,0 +1,725 @@
+//! Every case of the corpus (tests/corpus, see its SOURCES.md) read into our model and
+//! compared, as data, with what the case's source recorded: cloud-init's converted
+//! network-config and rendered files, glean's rendered files, afterburn's dracut arguments,
+//! Talos's platform config; and, for cases without one, facts written here by hand from
+//! what the document means.
+//!
+//! Where a peer's expectation is a known bug or limitation of that tool, or a deliberate
+//! difference of ours, the test corrects the expectation explicitly (`correct`), says why,
+//! and asserts the correct value. `every_case_is_covered` keeps this file and the corpus in
+//! step.
+
+#[path = "support/expect.rs"]
+mod expect;
+#[path = "support/facts.rs"]
+mod facts;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use configdrive_net::drive::dir::DirDrive;
+use configdrive_net::error::Problem;
+use configdrive_net::model::{Config, NetKind, Source};
+use configdrive_net::naming::{Names, Nic, NicTable, resolve};
+use configdrive_net::net::Mac;
+use configdrive_net::openstack::{Buffers, ReadError, read, version_dir};
+use configdrive_net::plan::{self, Op};
+use configdrive_net::text::text;
+
+use expect::{Rendered, write_blocks};
+use facts::{Fact, Facts, about, assert_contains, assert_same, correct, of_model, only};
+
+// --- reading a case ----------------------------------------------------------------------------
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+fn case(rel: &str) -> PathBuf {
+    let p = corpus().join(rel);
+    assert!(p.is_dir(), "no corpus case {rel}");
+    p
+}
+
+/// The drive-reading buffers are 1.5 MB: one static set, shared by the tests in turn.
+static BUFFERS: Mutex<Buffers> = Mutex::new(Buffers::new());
+
+fn read_drive(drive: &Path) -> Result<Box<Config>, ReadError> {
+    let mut d = DirDrive::open(drive.to_str().expect("UTF-8 path")).expect("open the drive");
+    let mut cfg = Box::new(Config::new());
+    let mut buf = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+    read(&mut d, &mut buf, &mut cfg)?;
+    Ok(cfg)
+}
+
+#[track_caller]
+fn read_ok(drive: &Path) -> Box<Config> {
+    read_drive(drive).unwrap_or_else(|e| panic!("{}: {e}", drive.display()))
+}
+
+/// A table of the running system's NICs: `(name, MAC)` pairs, all physical.
+fn nic_table(pairs: &[(String, String)]) -> Box<NicTable> {
+    let mut t = Box::new(NicTable::new());
+    for (i, (name, mac)) in pairs.iter().enumerate() {
+        let mac: Mac = mac.parse().unwrap_or_else(|_| panic!("MAC {mac}"));
+        t.nics
+            .push(Nic {
+                ifindex: i as u32 + 2,
+                name: text(name).expect("interface name"),
+                mac,
+                perm_mac: None,
+                physical: true,
+                bus: Default::default(),
+            })
+            .expect("NIC table capacity");
+    }
+    t
+}
+
+fn nics(pairs: &[(&str, &str)]) -> Box<NicTable> {
+    let v: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(n, m)| (n.to_string(), m.to_string()))
+        .collect();
+    nic_table(&v)
+}
+
+/// cloud-init cases: the NICs its test assumed (`known_macs.json`: MAC -> kernel name).
+fn known_macs(dir: &Path, fix: fn(&str) -> String) -> Box<NicTable> {
+    let text = fix(&fs::read_to_string(dir.join("known_macs.json")).expect("known_macs.json"));
+    let map = json::parse(&text).expect("known_macs.json is JSON");
+    let pairs: Vec<(String, String)> = map
+        .entries()
+        .map(|(mac, name)| (name.as_str().expect("name").to_string(), mac.to_string()))
+        .collect();
+    nic_table(&pairs)
+}
+
+/// glean cases: the NICs its test assumed (`sys/class/net/<if>/address`).
+fn sys_class_net(dir: &Path) -> Box<NicTable> {
+    let mut pairs = Vec::new();
+    for e in fs::read_dir(dir.join("sys/class/net")).expect("sys/class/net") {
+        let e = e.expect("entry");
+        let name = e.file_name().to_string_lossy().to_string();
+        let mac = fs::read_to_string(e.path().join("address")).expect("address");
+        pairs.push((name, mac.trim().to_string()));
+    }
+    pairs.sort();
+    nic_table(&pairs)
+}
+
+/// Names the model's links against `nics` and states its facts.
+fn facts_with(cfg: &Config, nics: &NicTable) -> (Names, Facts) {
+    let names = resolve(cfg, nics).unwrap_or_else(|e| panic!("naming: {e}"));
+    let f = of_model(cfg, &names);
+    (names, f)
+}
+
+/// A copy of a case's drive in a fresh temporary directory, each file's text passed through
+/// `edit(path inside the drive, text)`.
+fn drive_copy(drive: &Path, tag: &str, edit: &dyn Fn(&str, String) -> String) -> TempDir {
+    let dir = TempDir::new(tag);
+    fn walk(src: &Path, dst: &Path, rel: &str, edit: &dyn Fn(&str, String) -> String) {
+        fs::create_dir_all(dst).expect("mkdir");
+        for e in fs::read_dir(src).expect("read_dir") {
+            let e = e.expect("entry");
+            let name = e.file_name().to_string_lossy().to_string();
+            let rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if e.file_type().expect("type").is_dir() {
+                walk(&e.path(), &dst.join(&name), &rel, edit);
+            } else {
+                let text = fs::read_to_string(e.path()).expect("text file");
+                fs::write(dst.join(&name), edit(&rel, text)).expect("write");
+            }
+        }
+    }
+    walk(drive, &dir.0, "", edit);
+    dir
+}
+
+/// A temporary directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "configdrive-net-corpus-{}-{}-{tag}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn json_file(path: &Path, fix: fn(&str) -> String) -> json::JsonValue {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    json::parse(&fix(&text)).expect("expected file is JSON")
+}
+
+fn same(s: &str) -> String {
+    s.to_string()
+}
+
+/// Facts without the hostname (for expectations that do not cover meta_data.json).
+fn network_only(f: &Facts) -> Facts {
+    only(f, |f| f.cat() != "hostname")
+}
+
+/// Facts without the plan's RA settings (for expectations that do not state them).
+fn without_ra(f: &Facts) -> Facts {
+    only(f, |f| f.cat() != "accept-ra")
+}
+
+// --- cloud-init: network-config v1 -------------------------------------------------------------
+
+/// cloud-init's converted network-config v1 is complete: every fact must match, except the
+/// IPv6 RA setting, which cloud-init states only for static IPv6 (off) and stateful DHCPv6
+/// (on) and otherwise leaves to the kernel. We state it wherever we configure IPv6, so each
+/// accept-ra cloud-init states must be ours too, and ours may say more.
+fn check_cloud_init_v1(rel: &str, ours: &Facts, fix: fn(&str) -> String) {
+    let doc = json_file(
+        &case(rel).join("expected/cloud-init-netcfg-v1.json"),
+        fix,
+    );
+    let expected = expect::cloud_init_v1(&doc);
+    assert_same(rel, &without_ra(&network_only(ours)), &without_ra(&expected));
+    assert_contains(
+        rel,
+        ours,
+        &only(&expected, |f| f.cat() == "accept-ra"),
+    );
+}
+
+/// A cloud-init case whose network_data.json is complete and valid.
+fn cloud_init_v1_case(rel: &str) -> Facts {
+    let dir = case(rel);
+    let cfg = read_ok(&dir.join("config-drive"));
+    assert_eq!(cfg.source, Source::NetworkData);
+    let (_, ours) = facts_with(&cfg, &known_macs(&dir, same));
+    check_cloud_init_v1(rel, &ours, same);
+    ours
+}
+
+#[test]
+fn cloud_init_nd_ovs_dhcp_named() {
+    let ours = cloud_init_v1_case("cloud-init/nd-ovs-dhcp-named");
+    // The third link's MAC is on no NIC of the test system: it keeps its `name` (nic0).
+    assert!(ours.contains(&Fact::parse("method nic0 dhcp4")));
+}
+
+#[test]
+fn cloud_init_nd_bridge_static() {
+    cloud_init_v1_case("cloud-init/nd-bridge-static");
+}
+
+#[test]
+fn cloud_init_nd_dhcpv6_stateless_stateful() {
+    let ours = cloud_init_v1_case("cloud-init/nd-dhcpv6-stateless-stateful");
+    // Stateless DHCPv6 needs RAs and SLAAC too; cloud-init leaves that to the kernel default.
+    assert!(ours.contains(&Fact::parse("accept-ra enp0s1 1")));
+}
+
+#[test]
+fn cloud_init_helpers_per_network_dns() {
+    cloud_init_v1_case("cloud-init/helpers-per-network-dns");
+}
+
+/// cloud-init runs this document with every physical link type it accepts; so do we.
+#[test]
+fn cloud_init_helpers_phy_types_nova_doc() {
+    let rel = "cloud-init/helpers-phy-types-nova-doc";
+    let dir = case(rel);
+    let reference = cloud_init_v1_case(rel);
+    for ty in [
+        "null",
+        "\"bgpovs\"",
+        "\"bridge\"",
+        "\"cascading\"",
+        "\"dvs\"",
+        "\"ethernet\"",
+        "\"hw_veb\"",
+        "\"hyperv\"",
+        "\"ovs\"",
+        "\"phy\"",
+        "\"tap\"",
+        "\"vhostuser\"",
+        "\"vif\"",
+        // Unknown types are physical too (logged), as cloud-init and glean take them.
+        "\"some-new-type\"",
+    ] {
+        let copy = drive_copy(&dir.join("config-drive"), "phy-type", &|path, text| {
+            if path.ends_with("network_data.json") {
+                let link_type = "\"type\": \"bridge\"";
+                assert!(text.contains(link_type), "the link type is where this test expects it");
+                text.replace(link_type, &format!("\"type\": {ty}"))
+            } else {
+                text
+            }
+        });
+        let cfg = read_ok(&copy.0);
+        let (_, ours) = facts_with(&cfg, &known_macs(&dir, same));
+        assert_same(&format!("{rel} with type {ty}"), &ours, &reference);
+    }
+}
+
+// --- cloud-init: redacted cases ----------------------------------------------------------------
+
+/// The values upstream redacted (`xx:xx:xx:xx:xx:00`, `x.x.x.x`, `x.x.x.1`) replaced by valid
+/// ones, the same way in the input and in the expectation: a locally administered MAC with
+/// the same last byte, and TEST-NET-1 addresses with the same host part (`x` becomes 10).
+fn unredact(s: &str) -> String {
+    s.replace("xx:xx:xx:xx:xx:", "02:00:00:00:00:")
+        .replace("x.x.x.x", "192.0.2.10")
+        .replace("x.x.x.", "192.0.2.")
+}
+
+/// Only the MACs replaced, to show the parser's second complaint.
+fn unredact_macs(s: &str) -> String {
+    s.replace("xx:xx:xx:xx:xx:", "02:00:00:00:00:")
+}
+
+fn redacted_case(rel: &str) -> Facts {
+    let dir = case(rel);
+    let drive = dir.join("config-drive");
+
+    // Our parser is strict: the raw document is refused, naming the field and the value.
+    let err = read_drive(&drive).expect_err("a redacted MAC must be refused");
+    let ReadError::Data(e) = &err else {
+        panic!("{rel}: {err}")
+    };
+    assert_eq!(e.problem, Problem::InvalidMac, "{err}");
+    assert_eq!(e.path.as_str(), "links[0].ethernet_mac_address", "{err}");
+    assert_eq!(e.value.as_deref(), Some("xx:xx:xx:xx:xx:00"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "openstack/latest/network_data.json: links[0].ethernet_mac_address: \
+         \"xx:xx:xx:xx:xx:00\": not a MAC address"
+    );
+
+    // With valid MACs, the redacted address is the next thing refused.
+    let macs_only = drive_copy(&drive, "macs", &|_, t| unredact_macs(&t));
+    let err = read_drive(&macs_only.0).expect_err("a redacted address must be refused");
+    let ReadError::Data(e) = &err else {
+        panic!("{rel}: {err}")
+    };
+    assert_eq!(
+        (e.problem, e.path.as_str(), e.value.as_deref()),
+        (
+            Problem::InvalidAddress,
+            "networks[0].ip_address",
+            Some("x.x.x.x")
+        ),
+        "{err}"
+    );
+
+    // With valid values everywhere, the structure is what cloud-init converted it to.
+    let fixed = drive_copy(&drive, "unredacted", &|_, t| unredact(&t));
+    let cfg = read_ok(&fixed.0);
+    let (_, ours) = facts_with(&cfg, &known_macs(&dir, unredact));
+    check_cloud_init_v1(rel, &ours, unredact);
+    ours
+}
+
+#[test]
+fn cloud_init_helpers_bond_vlan_mtu9000() {
+    let ours = redacted_case("cloud-init/helpers-bond-vlan-mtu9000");
+    // The VLAN has no MTU of its own (it inherits the bond's), and the bond's MAC is the
+    // first member's, as Ironic sends it.
+    assert!(!ours.iter().any(|f| matches!(f, Fact::Mtu { name, .. } if name == "bond0.123")));
+    assert!(ours.contains(&Fact::parse("mac bond0 02:00:00:00:00:00")));
+}
+
+#[test]
+fn cloud_init_helpers_bond_custom_name() {
+    let ours = redacted_case("cloud-init/helpers-bond-custom-name");
+    // The bond's `name` wins over its id; the VLAN's own `name` (bond0.123) is not used: a
+    // VLAN is always <parent>.<vid>, as cloud-init names it.
+    assert!(ours.contains(&Fact::parse("vlan bond-wan.123 bond-wan 123")));
+}
+
+#[test]
+fn cloud_init_helpers_bond_vlan_ipv6_prefix_in_address() {
+    let ours = redacted_case("cloud-init/helpers-bond-vlan-ipv6-prefix-in-address");
+    assert!(ours.contains(&Fact::parse("addr bond0.123 2001::/56")));
+    assert!(ours.contains(&Fact::parse("route bond0.123 ::/0 via fe80::1")));
+}
+
+#[test]
+fn cloud_init_helpers_dns_in_routes() {
+    let ours = redacted_case("cloud-init/helpers-dns-in-routes");
+    // DNS inside a route belongs to that route's link (cloud-init#5386).
+    assert!(ours.contains(&Fact::parse("dns bond0.123 8.8.8.8")));
+}
+
+// --- cloud-init: cases with recorded assertions ------------------------------------------------
+
+/// Reads a case, names it against its known_macs.json, checks the hand-written complete list
+/// of facts, and returns our facts and the recorded assertions.
+fn assertion_case(rel: &str, hand: &str) -> (Facts, json::JsonValue) {
+    let dir = case(rel);
+    let cfg = read_ok(&dir.join("config-drive"));
+    let (_, ours) = facts_with(&cfg, &known_macs(&dir, same));
+    assert_same(rel, &ours, &facts::facts(hand));
+    let asserted = json_file(&dir.join("expected/assertions.json"), same);
+    (ours, asserted)
+}
+
+fn link_names(f: &Facts) -> BTreeSet<String> {
+    f.iter()
+        .filter_map(|f| match f {
+            Fact::Link { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn strs(v: &json::JsonValue) -> Vec<String> {
+    assert!(v.is_array(), "list expected: {}", v.dump());
+    v.members()
+        .map(|s| s.as_str().expect("string").to_string())
+        .collect()
+}
+
+#[test]
+fn cloud_init_nd_bond_two_vlans() {
+    let (ours, a) = assertion_case(
+        "cloud-init/nd-bond-two-vlans",
+        "
+        link oeth0 physical
+        mac oeth0 0c:c4:7a:34:6e:3c
+        mtu oeth0 1500
+        link oeth1 physical
+        mac oeth1 0c:c4:7a:34:6e:3d
+        mtu oeth1 1500
+        link bond0 bond
+        # bond_mode \"4\" is 802.3ad
+        bond bond0 802.3ad
+        mac bond0 fa:16:3e:b3:72:36
+        member bond0 oeth0
+        member bond0 oeth1
+        bondopt bond0 miimon 100
+        bondopt bond0 xmit_hash_policy layer3+4
+        link bond0.602 vlan
+        vlan bond0.602 bond0 602
+        mac bond0.602 fa:16:3e:b3:72:30
+        addr bond0.602 2.2.2.13/29
+        route bond0.602 0.0.0.0/0 via 2.2.2.9
+        link bond0.612 vlan
+        vlan bond0.612 bond0 612
+        mac bond0.612 fa:16:3e:66:ab:a6
+        addr bond0.612 10.0.1.5/29
+        route bond0.612 192.168.1.0/32 via 10.0.1.1
+        dns * 1.1.1.191
+        dns * 1.1.1.4
+        ",
+    );
+    // interface_names_sorted: exactly these interfaces.
+    let want: BTreeSet<String> = strs(&a["interface_names_sorted"]).into_iter().collect();
+    assert_eq!(link_names(&ours), want);
+    // eni_words_absent: the link ids eth0/eth1 are not interface names (the NICs are oeth*).
+    for w in strs(&a["eni_words_absent"]) {
+        assert!(!link_names(&ours).contains(&w), "{w}");
+    }
+    // eni_contains "auto X": X is configured.
+    for line in strs(&a["eni_contains"]) {
+        let name = line.strip_prefix("auto ").expect("auto line");
+        assert!(link_names(&ours).contains(name), "{name}");
+    }
+    // eni_after_auto_bond0_contains: bond0's stanza carries its MAC.
+    let m = a["eni_after_auto_bond0_contains"].as_str().expect("MAC");
+    assert!(ours.contains(&Fact::parse(&format!("mac bond0 {m}"))));
+}
+
+#[test]
+fn cloud_init_nd_tap_null_type_dualstack() {
+    let (ours, a) = assertion_case(
+        "cloud-init/nd-tap-null-type-dualstack",
+        "
+        link foo1 physical
+        mac foo1 fa:16:3e:dd:50:9a
+        addr foo1 172.17.48.18/25
+        route foo1 0.0.0.0/0 via 172.17.48.1
+        # hex netmask ffff:ffff:ffff:ffff:: is /64; ::/:: is the default route
+        addr foo1 fdb8:52d0:9d14:0:f816:3eff:fe9f:70d/64
+        route foo1 ::/0 via fdb8:52d0:9d14::1
+        accept-ra foo1 0
+        # type null is physical
+        link foo2 physical
+        mac foo2 fa:16:3e:a8:14:69
+        addr foo2 172.16.48.13/25
+        route foo2 0.0.0.0/0 via 172.16.48.1
+        route foo2 172.16.0.0/16 via 172.16.48.1
+        dns * 172.16.36.11
+        dns * 172.16.36.12
+        ",
+    );
+    let physical: BTreeSet<String> = ours
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Link { name, kind } if kind == "physical" => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let want: BTreeSet<String> = strs(&a["physical_interface_names"]).into_iter().collect();
+    assert_eq!(physical, want);
+}
+
+#[test]
+fn cloud_init_nd_vif_static_default_route() {
+    let (ours, a) = assertion_case(
+        "cloud-init/nd-vif-static-default-route",
+        "
+        link foo1 physical
+        mac foo1 fa:16:3e:dd:50:9a
+        mtu foo1 1500
+        addr foo1 2.2.2.10/29
+        route foo1 0.0.0.0/0 via 2.2.2.9
+        link foo2 physical
+        mac foo2 fa:16:3e:a8:14:69
+        mtu foo2 1500
+        addr foo2 3.3.3.24/27
+        dns * 1.1.1.191
+        dns * 1.1.1.4
+        ",
+    );
+    // netcfg_routes_contain, and the ENI lines `ip route add default via 2.2.2.9` /
+    // `route add default gw 2.2.2.9`: a default route via 2.2.2.9.
+    let r = &a["netcfg_routes_contain"];
+    let gw = r["gateway"].as_str().expect("gateway");
+    assert_eq!((r["network"].as_str(), r["netmask"].as_str()), (Some("0.0.0.0"), Some("0.0.0.0")));
+    assert!(a["eni_contains_when_ip_cmd_available"].as_str().unwrap().ends_with(gw));
+    assert!(a["eni_contains_when_no_ip_cmd"].as_str().unwrap().ends_with(gw));
+    assert!(ours.contains(&Fact::parse(&format!("route foo1 0.0.0.0/0 via {gw}"))));
+}
+
+#[test]
+fn cloud_init_nd_vlan_on_phy() {
+    let (ours, a) = assertion_case(
+        "cloud-init/nd-vlan-on-phy",
+        "
+        link enp0s1 physical
+        mac enp0s1 fa:16:3e:69:b0:58
+        mtu enp0s1 1500
+        link enp0s1.602 vlan
+        vlan enp0s1.602 enp0s1 602
+        mac enp0s1.602 fa:16:3e:b3:72:30
+        addr enp0s1.602 10.0.1.5/29
+        route enp0s1.602 192.168.1.0/32 via 10.0.1.1
+        dns * 1.1.1.191
+        ",
+    );
+    let lines = strs(&a["eni_contains"]);
+    assert_eq!(lines, ["iface enp0s1", "address 10.0.1.5", "auto enp0s1.602"]);
+    assert!(link_names(&ours).contains("enp0s1"));
+    assert!(link_names(&ours).contains("enp0s1.602"));
+    assert!(ours.iter().any(|f| matches!(f, Fact::Addr { addr, .. }
+        if *addr == "10.0.1.5".parse::<std::net::IpAddr>().unwrap())));
+}
+
+// --- cloud-init: the whole config-drive tree ---------------------------------------------------
+
+#[test]
+fn cloud_init_configdrive_v2_tree() {
+    let rel = "cloud-init/configdrive-v2-tree";
+    let drive = case(rel).join("config-drive");
+    let mut d = DirDrive::open(drive.to_str().unwrap()).unwrap();
+    assert_eq!(version_dir(&mut d).unwrap().as_deref(), Some("latest"));
+    let cfg = read_ok(&drive);
+    assert_eq!(cfg.source, Source::NetworkData);
+    assert_eq!(cfg.instance_id.as_deref(), Some("b0fa911b-69d4-4476-bbe2-1c92bff6535c"));
+
+    // Its network_data.json is cloud-init's NETWORK_DATA, whose conversion (with KNOWN_MACS)
+    // the nd-ovs-dhcp-named case records.
+    let other = case("cloud-init/nd-ovs-dhcp-named");
+    let (_, ours) = facts_with(&cfg, &known_macs(&other, same));
+    assert!(ours.contains(&Fact::parse("hostname sm-foo-test.novalocal")));
+    check_cloud_init_v1("cloud-init/nd-ovs-dhcp-named", &ours, same);
+
+    // content/0000 and 0001 are injected files (meta_data `files[]`), not network config:
+    // nothing points at them as such, and they never reach the model.
+    let md = fs::read_to_string(drive.join("openstack/latest/meta_data.json")).unwrap();
+    assert!(md.contains("\"content_path\": \"/content/0000\"") && !md.contains("network_config"));
+    assert!(fs::read_to_string(drive.join("openstack/content/0000")).unwrap().contains("/etc/foo.cfg"));
+
+    // Without `latest`, the newest dated directory: 2015-10-15, with the same document.
+    let no_latest = drive_copy(&drive, "no-latest", &|_, t| t);
+    fs::remove_dir_all(no_latest.0.join("openstack/latest")).unwrap();
+    let mut d = DirDrive::open(no_latest.0.to_str().unwrap()).unwrap();
+    assert_eq!(version_dir(&mut d).unwrap().as_deref(), Some("2015-10-15"));
+    let cfg2 = read_ok(&no_latest.0);
+    let (_, ours2) = facts_with(&cfg2, &known_macs(&other, same));
+    assert_same("2015-10-15", &ours2, &ours);
+
+    // Only 2012-08-10 (before network_data.json existed): the hostname, no network, and
+    // still nothing read from content/0000.
+    fs::remove_dir_all(no_latest.0.join("openstack/2015-10-15")).unwrap();
+    let mut d = DirDrive::open(no_latest.0.to_str().unwrap()).unwrap();
+    assert_eq!(version_dir(&mut d).unwrap().as_deref(), Some("2012-08-10"));
+    let cfg3 = read_ok(&no_latest.0);
+    assert_eq!(cfg3.source, Source::None);
+    assert!(!cfg3.has_network());
+    assert!(cfg3.dns_servers.is_empty() && cfg3.networks.is_empty());
+    assert_eq!(cfg3.hostname.as_deref(), Some("sm-foo-test.novalocal"));
+}
+
+// --- cloud-init: OS samples (rendered sysconfig, NetworkManager, resolv.conf) -------------------
+
+/// The files of an expected output directory, as `(path, content)`.
+fn files_under(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = format!("/{}", p.strip_prefix(base).unwrap().display());
+                out.push((rel, fs::read_to_string(&p).expect("text")));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Our facts seen from one interface (everything but global facts and the hostname).
+fn iface_facts(ours: &Facts, iface: &str, cats: &[&str]) -> Facts {
+    about(ours, Some(iface), cats)
+}
+
+/// The DNS servers and search domains of resolv.conf: all of them, whatever their scope.
+fn unscoped(f: &Facts) -> Facts {
+    f.iter()
+        .filter_map(|f| match f {
+            Fact::Dns { addr, .. } => Some(Fact::Dns {
+                scope: None,
+                addr: *addr,
+            }),
+            Fact::Search { domain, .. } => Some(Fact::Search {
+                scope: None,
+                domain: domain.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn os_sample(rel: &str) {
+    let dir = case(rel);
+    let cfg = read_ok(&dir.join("config-drive"));
+    let (_, ours) = facts_with(&cfg, &known_macs(&dir, same));
+    let exp = dir.join("expected");
+
+    // RHEL sysconfig: the interface's addresses, default routes, MAC, and its own DNS servers
+    // and search domains (DNSn, DOMAIN); the set of files is complete (there are no other
+    // routes, so no route-eth0 file). resolv.conf lists every server and domain.
+    for (path, content) in files_under(&exp.join("sysconfig-rhel")) {
+        let file = path.rsplit('/').next().unwrap();
+        if let Some(dev) = file.strip_prefix("ifcfg-") {
+            let mut r = Rendered::default();
+            expect::ifcfg(dev, &content, &mut r);
+            let cats = ["mac", "addr", "route", "method", "dns", "search"];
+            assert_same(
+                &format!("{rel} rhel {path}"),
+                &iface_facts(&ours, dev, &cats),
+                &r.facts,
+            );
+        } else if path == "/etc/resolv.conf" {
+            // cloud-init writes the interface's servers before the global ones; the order is
+            // not compared (we write global first), the set is.
+            assert_same(
+                &format!("{rel} {path}"),
+                &unscoped(&ours),
+                &expect::resolv_conf(&content),
+            );
+        } else if path.starts_with("/etc/udev/rules.d/") {
+            assert_contains(&format!("{rel} {path}"), &ours, &expect::udev_rename(&content));
+        } else {
+            // NetworkManager's `dns = none` (leave resolv.conf alone): no network fact.
+            assert_eq!(path, "/etc/NetworkManager/conf.d/99-cloud-init.conf");
+        }
+    }
+
+    // openSUSE sysconfig: addresses and MAC (its routes live in files cloud-init does not
+    // write for these samples, and it has no per-interface DNS).
+    for (path, content) in files_under(&exp.join("sysconfig-opensuse")) {
+        let file = path.rsplit('/').next().unwrap();
+        if let Some(dev) = file.strip_prefix("ifcfg-") {
+            let mut r = Rendered::default();
+            expect::ifcfg(dev, &content, &mut r);
+            assert_same(
+                &format!("{rel} opensuse {path}"),
+                &iface_facts(&ours, dev, &["mac", "addr"]),
+                &r.facts,
+            );
+        } else if path == "/etc/resolv.conf" {
+            assert_same(&format!("{rel} {path}"), &unscoped(&ours), &expect::resolv_conf(&content));
+        } else if path.starts_with("/etc/udev/rules.d/") {
+            assert_contains(&format!("{rel} {path}"), &ours, &expect::udev_rename(&content));
+        } else {
+            assert_eq!(path, "/etc/NetworkManager/conf.d/99-cloud-init.conf");
+        }
+    }
+
+    // NetworkManager keyfile (where the sample has one): MAC, addresses, routes, the
+    // connection's own DNS and search.
+    if exp.join("networkmanager").is_dir() {
+        for (path, content) in files_under(&exp.join("networkmanager")) {
+            let file = path.rsplit('/').next().unwrap();
+            let dev = file
+                .strip_prefix("cloud-init-")
+                .and_then(|f| f.strip_suffix(".nmconnection"))
+                .expect("cloud-init-<dev>.nmconnection");
+            let mut r = Rendered::default();
+            expect::nm_keyfile(dev, &content, &mut r);
+            let cats = ["mac", "addr", "route", "method", "dns", "search"];
+            assert_same(
+                &format!("{rel} NM {path}"),
+                &iface_facts(&ours, dev, &cats),
+                &r.facts,
+            );
+        }
+    }
+}
+
+#[test]
+fn cloud_init_os_sample_0() {
+    os_sample("cloud-init/os-sample-0");
+}
+
+#[test]
+fn cloud_init_os_sample_1() {
+    os_sample("cloud-init/os-sample-1");
+}
+
+#[test]
+fn cloud_init_os_sample_2() {
+    os_sample("cloud-init/os-sample-2");
+}
+
+#[test]
+fn cloud_init_os_sample_3() {
+    os_sample("cloud-init/os-sample-3");
+}
+
+#[test]
+fn cloud_init_os_sample_4() {
+    os_sample("cloud-init/os-sample-4");
+}
