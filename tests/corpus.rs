@@ -723,3 +723,370 @@ fn cloud_init_os_sample_3() {
 fn cloud_init_os_sample_4() {
     os_sample("cloud-init/os-sample-4");
 }
+
+// --- glean -------------------------------------------------------------------------------------
+
+/// What each of glean's output formats can express, so only that is compared: per
+/// interface it writes, these kinds of facts must be exactly ours; plus the global DNS list
+/// it writes to resolv.conf / resolved.conf. glean never writes an MTU (it has no MTU
+/// support at all) and writes per-network DNS only for networkd.
+const GLEAN_ENI: &[&str] = &["link", "addr", "route", "method", "member", "bond", "bondopt", "vlan"];
+/// glean's ifcfg writes no bonding options and no bond/VLAN kind beyond `VLAN=yes`.
+const GLEAN_IFCFG: &[&str] = &["mac", "addr", "route", "method", "member", "vlan"];
+const GLEAN_NETWORKD: &[&str] = &[
+    "link", "mac", "addr", "route", "method", "member", "bond", "bondopt", "vlan", "dns",
+];
+
+/// The glean targets compared, with the kinds of facts each expresses. (Not compared:
+/// redhat-10/centos-10 NetworkManager keyfiles, opensuse, gentoo.)
+const GLEAN_TARGETS: &[(&str, &[&str])] = &[
+    ("debian", GLEAN_ENI),
+    ("ubuntu", GLEAN_ENI),
+    ("redhat", GLEAN_IFCFG),
+    ("centos", GLEAN_IFCFG),
+    ("fedora", GLEAN_IFCFG),
+    ("rocky", GLEAN_IFCFG),
+    ("networkd", GLEAN_NETWORKD),
+];
+
+/// Reads one glean output file.
+fn glean_output(rel: &str, file: &str) -> Rendered {
+    let path = case(rel).join("expected").join(file);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Rendered::from_blocks(&write_blocks(&text))
+}
+
+/// glean's networkd renderer names a VLAN `<parent>-vlan<id>`; ENI, ifcfg, cloud-init and we
+/// name it `<parent>.<id>`. Only the name differs, so the networkd facts are renamed.
+fn networkd_vlan_names(r: &mut Rendered) {
+    let rename = |w: &str| -> String {
+        match w.rsplit_once("-vlan") {
+            Some((p, id)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{p}.{id}")
+            }
+            _ => w.to_string(),
+        }
+    };
+    r.facts = r
+        .facts
+        .iter()
+        .map(|f| {
+            let line = f.to_string();
+            let words: Vec<String> = line.split(' ').map(rename).collect();
+            Fact::parse(&words.join(" "))
+        })
+        .collect();
+    r.ifaces = r.ifaces.iter().map(|i| rename(i)).collect();
+}
+
+/// glean configures DHCP on every NIC the config drive does not describe (unless run with
+/// --no-dhcp-fallback). We deliberately configure only what the drive describes: a NIC
+/// we know nothing about is left alone (reference/peers.md §2.2, §6). So glean's stanza for
+/// `iface` is dropped from its expectation, after checking it is that fallback.
+fn drop_dhcp_fallback(what: &str, r: &mut Rendered, ours: &Facts, iface: &str) {
+    assert!(
+        r.facts.contains(&Fact::parse(&format!("method {iface} dhcp4"))),
+        "{what}: {iface} is not glean's DHCP fallback"
+    );
+    assert!(
+        !ours.iter().any(|f| f.iface() == Some(iface)),
+        "{what}: we configure {iface}, which the drive does not describe"
+    );
+    r.facts.retain(|f| f.iface() != Some(iface));
+    r.ifaces.remove(iface);
+}
+
+/// Compares one glean output with our facts: per interface it writes, the kinds of facts its
+/// format expresses; the global DNS servers; and, for networkd, the IPv6 RA setting wherever
+/// we set one (glean also turns RAs off on IPv4-only links, which we leave alone).
+fn compare_glean(what: &str, ours: &Facts, r: &Rendered, cats: &[&str]) {
+    assert!(!r.ifaces.is_empty(), "{what}: no interface written");
+    for iface in &r.ifaces {
+        assert_same(
+            &format!("{what}: {iface}"),
+            &about(ours, Some(iface), cats),
+            &about(&r.facts, Some(iface), cats),
+        );
+    }
+    let global = |f: &Facts| only(f, |f| f.cat() == "dns" && f.iface().is_none());
+    if !global(&r.facts).is_empty() {
+        assert_same(&format!("{what}: global DNS"), &global(ours), &global(&r.facts));
+    }
+    let ra = |f: &Facts| only(f, |f| f.cat() == "accept-ra" && r.ifaces.contains(f.iface().unwrap()));
+    if cats == GLEAN_NETWORKD {
+        assert_contains(&format!("{what}: accept-ra"), &r.facts, &ra(ours));
+    }
+}
+
+/// Reads a glean case (NICs from its sys/class/net) and returns our facts.
+fn glean_case(rel: &str) -> (Box<Config>, Facts) {
+    let dir = case(rel);
+    let cfg = read_ok(&dir.join("config-drive"));
+    let (names, ours) = facts_with(&cfg, &sys_class_net(&dir));
+    // Every link is on a NIC the test system has.
+    for (i, l) in cfg.links.iter().enumerate() {
+        assert!(names.present(i as u16), "{rel}: link {} has no NIC", l.id);
+    }
+    (cfg, ours)
+}
+
+/// Applies `fix` to each compared target's expectation, then compares it with ours.
+fn check_glean(rel: &str, ours: &Facts, fix: &dyn Fn(&str, &mut Rendered)) {
+    for (target, cats) in GLEAN_TARGETS {
+        let mut r = glean_output(rel, &format!("{target}.network.out"));
+        if *target == "networkd" {
+            networkd_vlan_names(&mut r);
+        }
+        fix(target, &mut r);
+        compare_glean(&format!("{rel} {target}"), ours, &r, cats);
+    }
+}
+
+/// Hosts without network data: meta_data.json only (HP Cloud).
+fn glean_no_network(rel: &str) {
+    let dir = case(rel);
+    let cfg = read_ok(&dir.join("config-drive"));
+    assert_eq!(cfg.source, Source::None);
+    assert!(!cfg.has_network());
+    let (_, ours) = facts_with(&cfg, &sys_class_net(&dir));
+    // glean takes the hostname from `name` ("monty-testnova"); we take `hostname` first, as
+    // cloud-init does, and `name` only when there is none.
+    assert_same(rel, &ours, &facts::facts("hostname monty-testnova.novalocal"));
+    // glean falls back to DHCP on every NIC (eth2 is "already configured" in its test); we
+    // leave NICs the drive does not describe alone.
+    for (target, _) in GLEAN_TARGETS {
+        let mut r = glean_output(rel, &format!("{target}.network.out"));
+        for iface in ["eth0", "eth1", "eth3"] {
+            drop_dhcp_fallback(&format!("{rel} {target}"), &mut r, &ours, iface);
+        }
+        assert!(r.ifaces.is_empty(), "{rel} {target}: {:?}", r.ifaces);
+        assert!(only(&r.facts, |f| f.cat() != "accept-ra").is_empty(), "{rel} {target}");
+    }
+}
+
+#[test]
+fn glean_hp() {
+    glean_no_network("glean/hp");
+}
+
+#[test]
+fn glean_nokey() {
+    glean_no_network("glean/nokey");
+}
+
+#[test]
+fn glean_rax() {
+    let rel = "glean/rax";
+    let (cfg, ours) = glean_case(rel);
+    // Rackspace: the schema under vendor_data.json `network_info`; `type: null` links;
+    // upper-case MACs.
+    assert_eq!(cfg.source, Source::NetworkData);
+    assert_same(
+        rel,
+        &ours,
+        &facts::facts(
+            "
+            link eth0 physical
+            mac eth0 bc:76:4e:01:62:86
+            mtu eth0 1500
+            addr eth0 23.253.229.154/24
+            route eth0 0.0.0.0/0 via 23.253.229.1
+            link eth1 physical
+            mac eth1 bc:76:4e:05:7b:06
+            mtu eth1 1500
+            addr eth1 10.208.169.118/19
+            route eth1 10.176.0.0/12 via 10.208.160.1
+            route eth1 10.208.0.0/12 via 10.208.160.1
+            dns * 72.3.128.241
+            dns * 72.3.128.240
+            hostname test-monty-config-drive.somedomain.com
+            ",
+        ),
+    );
+    check_glean(rel, &ours, &|_, r| drop_dhcp_fallback(rel, r, &ours, "eth3"));
+}
+
+#[test]
+fn glean_rax_iad() {
+    let rel = "glean/rax-iad";
+    let (cfg, ours) = glean_case(rel);
+    // network_data.json wins over vendor_data.json's copy; meta_data.json's content_path
+    // names a file that is not there, which does not matter once network_data.json has links.
+    assert_eq!(cfg.source, Source::NetworkData);
+    assert_same(
+        rel,
+        &ours,
+        &facts::facts(
+            "
+            link eth0 physical
+            mac eth0 bc:76:4e:20:d7:2f
+            mtu eth0 1500
+            addr eth0 146.20.110.113/24
+            route eth0 0.0.0.0/0 via 146.20.110.1
+            addr eth0 2001:4802:7807:103:be76:4eff:fe20:d72f/64
+            route eth0 ::/0 via fe80::def
+            route eth0 fd30::/48 via fe80::f001
+            accept-ra eth0 0
+            dns eth0 1111:2222:3333:4444::1234
+            dns eth0 1.2.3.4
+            link eth1 physical
+            mac eth1 bc:76:4e:20:d7:33
+            mtu eth1 1500
+            addr eth1 10.210.32.174/19
+            route eth1 10.176.0.0/12 via 10.210.32.1
+            route eth1 10.208.0.0/12 via 10.210.32.1
+            dns * 69.20.0.196
+            dns * 69.20.0.164
+            hostname pabelanger-test
+            ",
+        ),
+    );
+    // Link-local IPv6 gateways need the route on-link.
+    for r in cfg.routes.iter().filter(|r| !r.dest.is_ipv4()) {
+        assert!(r.on_link, "{r:?}");
+    }
+    check_glean(rel, &ours, &|target, r| {
+        if target == "networkd" {
+            // networkd.network.out is glean's --skip-dns run, which writes no DNS at all;
+            // the .dns variant below is the one with the per-network servers.
+            correct(
+                &mut r.facts,
+                "",
+                "dns eth0 1111:2222:3333:4444::1234\ndns eth0 1.2.3.4",
+            );
+        }
+    });
+    // The networkd variant with DNS (glean's default run) writes the per-network servers.
+    let mut r = glean_output(rel, "networkd.network.out.dns");
+    networkd_vlan_names(&mut r);
+    compare_glean(&format!("{rel} networkd (dns)"), &ours, &r, GLEAN_NETWORKD);
+}
+
+#[test]
+fn glean_vexxhost() {
+    let rel = "glean/vexxhost";
+    let (_, ours) = glean_case(rel);
+    assert_same(
+        rel,
+        &ours,
+        &facts::facts(
+            "
+            link ens3 physical
+            mac ens3 fa:16:3e:d1:1f:b2
+            mtu ens3 1500
+            method ens3 dhcp4
+            # ipv6_slaac carries the address SLAAC will form; it is kept, not applied
+            method ens3 slaac
+            accept-ra ens3 1
+            dns * 199.204.44.24
+            dns * 199.204.47.54
+            # glean uses `name` (glean-test)
+            hostname glean-test.novalocal
+            ",
+        ),
+    );
+    check_glean(rel, &ours, &|target, r| match target {
+        // glean's ENI renderer silently skips ipv6_slaac (reference/peers.md §2.3): the
+        // network is SLAAC all the same.
+        "debian" | "ubuntu" => correct(&mut r.facts, "", "method ens3 slaac"),
+        // networkd does SLAAC through IPv6AcceptRA=yes, which glean writes.
+        "networkd" => {
+            assert!(r.facts.contains(&Fact::parse("accept-ra ens3 1")));
+            correct(&mut r.facts, "", "method ens3 slaac")
+        }
+        _ => {}
+    });
+}
+
+#[test]
+fn glean_liberty() {
+    let rel = "glean/liberty";
+    let (cfg, ours) = glean_case(rel);
+    // The pre-Liberty draft format, in network_info.json.
+    assert_eq!(cfg.source, Source::NetworkData);
+    let mut want = String::from(
+        "
+        link eth0 physical
+        mac eth0 bc:76:4e:01:62:86
+        addr eth0 23.253.229.154/24
+        route eth0 0.0.0.0/0 via 23.253.229.1
+        link eth1 physical
+        mac eth1 bc:76:4e:05:7b:06
+        addr eth1 10.208.169.118/19
+        route eth1 10.176.0.0/12 via 10.208.160.1
+        route eth1 10.208.0.0/12 via 10.208.160.1
+        # glean's test pretends eth2 is already configured, so glean writes nothing for it
+        link eth2 physical
+        mac eth2 bc:76:4e:05:7b:12
+        addr eth2 192.0.2.2/24
+        route eth2 0.0.0.0/0 via 192.0.2.1
+        link eth3 physical
+        mac eth3 bc:76:4e:12:a4:bb
+        method eth3 dhcp4
+        link eth4 physical
+        mac eth4 bc:76:4e:12:a4:bc
+        link eth4.25 vlan
+        vlan eth4.25 eth4 25
+        mac eth4.25 bc:76:4e:12:a4:bc
+        method eth4.25 dhcp4
+        link eth4.26 vlan
+        vlan eth4.26 eth4 26
+        mac eth4.26 bc:76:4e:12:a4:bd
+        method eth4.26 dhcp4
+        link bond0 bond
+        mac bond0 bc:76:4e:05:7b:13
+        method bond0 dhcp4
+        link bond1 bond
+        mac bond1 bc:76:4e:05:7b:15
+        link bond1.27 vlan
+        vlan bond1.27 bond1 27
+        mac bond1.27 bc:76:4e:12:a4:be
+        method bond1.27 dhcp4
+        link bond2 bond
+        mac bond2 bc:76:4e:05:7b:17
+        addr bond2 192.0.2.2/24
+        route bond2 0.0.0.0/0 via 192.0.2.1
+        dns * 72.3.128.241
+        dns * 72.3.128.240
+        hostname test-monty-config-drive
+        ",
+    );
+    for (bond, a, b) in [("bond0", "eth5", "eth6"), ("bond1", "eth7", "eth8"), ("bond2", "eth9", "eth10")] {
+        want += &format!(
+            "bond {bond} 802.3ad\nbondopt {bond} miimon 100\nbondopt {bond} xmit_hash_policy layer3+4\n\
+             member {bond} {a}\nmember {bond} {b}\nlink {a} physical\nlink {b} physical\n"
+        );
+    }
+    for (nic, m) in [("eth5", "13"), ("eth6", "14"), ("eth7", "15"), ("eth8", "16"), ("eth9", "17"), ("eth10", "18")] {
+        want += &format!("mac {nic} bc:76:4e:05:7b:{m}\n");
+    }
+    for nic in ["eth0", "eth1", "eth2", "eth3", "eth4", "eth5", "eth6", "eth7", "eth8", "eth9", "eth10"] {
+        want += &format!("mtu {nic} 1500\n");
+    }
+    assert_same(rel, &ours, &facts::facts(&want));
+
+    check_glean(rel, &ours, &|target, r| {
+        for bond in ["bond0", "bond1", "bond2"] {
+            match target {
+                // glean's ENI writes its own default `bond-lacp-rate slow` (the kernel's
+                // default too); the drive sets no LACP rate, so we leave it unset.
+                "debian" | "ubuntu" if r.ifaces.contains(bond) => {
+                    correct(&mut r.facts, &format!("bondopt {bond} lacp_rate slow"), "")
+                }
+                "networkd" if r.ifaces.contains(bond) => {
+                    // glean bug: it writes MIIMonitorSec=100 for bond_miimon 100 (ms);
+                    // systemd reads a bare number as seconds, so that is 100 s. The correct
+                    // interval is 100 ms.
+                    correct(
+                        &mut r.facts,
+                        &format!("bondopt {bond} miimon 100000"),
+                        &format!("bondopt {bond} miimon 100"),
+                    );
+                    // glean hard-codes LACPTransmitRate=fast; the drive sets no LACP rate.
+                    correct(&mut r.facts, &format!("bondopt {bond} lacp_rate fast"), "");
+                }
+                _ => {}
+            }
+        }
+    });
+}
