@@ -54,8 +54,9 @@ fn addr(name: &str, address: &str, netmask: Option<&str>, default: Option<u8>) -
             let a = ip(address);
             let p = match netmask.map(str::trim).filter(|m| !m.is_empty()) {
                 Some(m) => mask_prefix(m, a.is_ipv4()),
-                None => default
-                    .unwrap_or_else(|| panic!("{address}: no prefix and no default for it")),
+                None => {
+                    default.unwrap_or_else(|| panic!("{address}: no prefix and no default for it"))
+                }
             };
             (a, p)
         }
@@ -346,7 +347,12 @@ fn eni(text: &str, r: &mut Rendered) {
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
         let Some(&first) = w.first() else { continue };
-        let name = || cur.as_ref().expect("a directive outside a stanza").name.clone();
+        let name = || {
+            cur.as_ref()
+                .expect("a directive outside a stanza")
+                .name
+                .clone()
+        };
         match first {
             "auto" => {
                 r.ifaces.insert(w[1].into());
@@ -465,7 +471,9 @@ fn key_values(text: &str) -> BTreeMap<String, String> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (k, v) = l.split_once('=').unwrap_or_else(|| panic!("not KEY=value: {l}"));
+            let (k, v) = l
+                .split_once('=')
+                .unwrap_or_else(|| panic!("not KEY=value: {l}"));
             (k.trim().into(), v.trim().trim_matches('"').into())
         })
         .collect()
@@ -599,7 +607,8 @@ impl Networkd {
         if file == "resolved.conf" {
             for (_, k, v) in entries {
                 assert_eq!(k, "DNS");
-                self.global_dns.extend(v.split_whitespace().map(String::from));
+                self.global_dns
+                    .extend(v.split_whitespace().map(String::from));
             }
             return;
         }
@@ -634,7 +643,7 @@ impl Networkd {
                 .unwrap_or("physical");
             r.facts.insert(link(name, kind));
             let mut route_dest: Option<String> = None;
-            let mut flush = |dest: &mut Option<String>, gw: Option<&str>, r: &mut Rendered| {
+            let flush = |dest: &mut Option<String>, gw: Option<&str>, r: &mut Rendered| {
                 if let Some(d) = dest.take() {
                     let (a, p) = cidr(&d).expect("Destination=");
                     r.facts.insert(route(name, a, p, gw.map(ip)));

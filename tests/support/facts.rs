@@ -114,9 +114,9 @@ impl Fact {
             | Fact::Method { name, .. }
             | Fact::Vlan { name, .. }
             | Fact::AcceptRa { name, .. } => Some(name),
-            Fact::Member { bond, .. } | Fact::BondMode { bond, .. } | Fact::BondOpt { bond, .. } => {
-                Some(bond)
-            }
+            Fact::Member { bond, .. }
+            | Fact::BondMode { bond, .. }
+            | Fact::BondOpt { bond, .. } => Some(bond),
             Fact::Dns { scope, .. } | Fact::Search { scope, .. } => scope.as_deref(),
             Fact::Hostname(_) => None,
         }
@@ -323,7 +323,11 @@ pub fn mask_prefix(mask: &str, v4: bool) -> u8 {
         (u128::from(m), 128)
     };
     let ones = bits.leading_ones();
-    assert_eq!(bits.checked_shl(ones).unwrap_or(0), 0, "non-contiguous {mask}");
+    assert_eq!(
+        bits.checked_shl(ones).unwrap_or(0),
+        0,
+        "non-contiguous {mask}"
+    );
     ones.min(width) as u8
 }
 
