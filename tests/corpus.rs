@@ -1452,6 +1452,13 @@ fn ironic_json_sample_bond_vlan_ipv6_cidr() {
             ",
         ),
     );
+    // The only default route installed (the VLAN's) keeps the default metric: the bond
+    // member's never competes with it.
+    let vlan_default = cfg
+        .routes
+        .iter()
+        .find(|r| names.name(r.link) == "bond0.101");
+    assert_eq!(vlan_default.expect("VLAN default route").metric, None);
     // A bond member carries no addresses or routes of its own once enslaved: the plan
     // configures none on it.
     plan::ops(&cfg, |op| {

@@ -189,6 +189,23 @@ fn plan_prints_the_cases_addresses_and_routes() {
     }
 }
 
+#[test]
+fn plan_reports_networks_on_a_bond_member() {
+    let out = plan(&corpus().join("ironic/json-sample-bond-vlan-ipv6-cidr/config-drive"));
+    let stdout = planned("ironic sample", &out);
+    let err = text(&out.stderr);
+    for n in [0, 1] {
+        assert!(
+            err.contains(&format!(
+                "network_data.json: networks[{n}]: link interface0 is in bond bond0: not applied"
+            )),
+            "{err}"
+        );
+    }
+    assert!(stdout.contains("route 0.0.0.0/0 via 23.253.157.1 dev bond0.101 proto static\n"));
+    assert!(!stdout.contains("10.184.0.244"), "{stdout}");
+}
+
 fn malformed_drive(doc: &str, content: &[u8]) -> Copy {
     let base = corpus().join("ironic/dhcp-less-doc-single-static/config-drive");
     let doc = doc.to_string();
