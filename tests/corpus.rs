@@ -220,6 +220,8 @@ fn cloud_init_v1_case(rel: &str) -> Facts {
 fn cloud_init_nd_ovs_dhcp_named() {
     let ours = cloud_init_v1_case("cloud-init/nd-ovs-dhcp-named");
     // The third link's MAC is on no NIC of the test system: it keeps its `name` (nic0).
+    // (Were the MAC present, cloud-init would rename that NIC to nic0; we match by MAC and
+    // keep the kernel's name, renaming nothing.)
     assert!(ours.contains(&Fact::parse("method nic0 dhcp4")));
 }
 
@@ -782,7 +784,7 @@ const GLEAN_NETWORKD: &[&str] = &[
 ];
 
 /// The glean targets compared, with the kinds of facts each expresses. (Not compared:
-/// redhat-10/centos-10 NetworkManager keyfiles, opensuse, gentoo.)
+/// redhat-10/centos-10 NetworkManager keyfiles and gentoo.)
 const GLEAN_TARGETS: &[(&str, &[&str])] = &[
     ("debian", GLEAN_ENI),
     ("ubuntu", GLEAN_ENI),
@@ -790,6 +792,8 @@ const GLEAN_TARGETS: &[(&str, &[&str])] = &[
     ("centos", GLEAN_IFCFG),
     ("fedora", GLEAN_IFCFG),
     ("rocky", GLEAN_IFCFG),
+    // SUSE's ifcfg: bond members as BONDING_SLAVE_n, VLANs as VLAN_ID + ETHERDEVICE.
+    ("opensuse", GLEAN_IFCFG),
     ("networkd", GLEAN_NETWORKD),
 ];
 
@@ -1699,7 +1703,8 @@ fn nova_injected_two_interfaces_dual_stack() {
 #[ignore = "needs the legacy interfaces reader (issue 6)"]
 fn nova_injected_overridden_template_routes() {
     // An operator's template: no hwaddress (eth0 is the first NIC in bus order) and a route
-    // in `post-up ip route add` lines.
+    // in `post-up ip route add` lines (cloud-init's ENI reader drops post-up routes; the
+    // route is part of what the file configures).
     injected(
         "nova/injected-overridden-template-routes",
         &injected_nics(),

@@ -213,6 +213,8 @@ fn cloud_init_subnet(name: &str, s: &Value, out: &mut Facts) {
     if let Some(g) = s["gateway"].as_str() {
         out.insert(default_route(name, g));
     }
+    // Route netmasks: cloud-init once wrote IPv6 hex masks verbatim into route6 files
+    // (LP#1959148, cloud-init#3941); as data a hex mask is just its prefix length.
     for r in s["routes"].members() {
         let dest = r["network"].as_str().expect("route network");
         let (d, p) = match dest.split_once('/') {
@@ -288,6 +290,10 @@ impl Rendered {
                 ifcfg_routes(dev, content, &mut r);
             } else if let Some(dev) = file.strip_prefix("route6-") {
                 route6_lines(dev, content, &mut r);
+            } else if let Some(dev) = file.strip_prefix("ifroute6-") {
+                route6_lines(dev, content, &mut r);
+            } else if let Some(dev) = file.strip_prefix("ifroute-") {
+                suse_routes(dev, content, &mut r);
             } else if path.starts_with("/etc/systemd/") {
                 networkd.add(file, content);
             } else {
@@ -548,6 +554,22 @@ pub fn ifcfg(dev: &str, text: &str, r: &mut Rendered) {
             vid: vid.parse().expect("vid"),
         });
     }
+    // SUSE: VLAN_ID + ETHERDEVICE, BONDING_SLAVE_<n>.
+    if let (Some(vid), Some(parent)) = (get("VLAN_ID"), get("ETHERDEVICE")) {
+        r.facts.insert(Fact::Vlan {
+            name: name.into(),
+            parent: parent.into(),
+            vid: vid.parse().expect("VLAN_ID"),
+        });
+    }
+    for (k, v) in &kv {
+        if k.starts_with("BONDING_SLAVE") {
+            r.facts.insert(Fact::Member {
+                bond: name.into(),
+                member: v.clone(),
+            });
+        }
+    }
     if get("SLAVE") == Some("yes") {
         r.facts.insert(Fact::Member {
             bond: get("MASTER").expect("MASTER").into(),
@@ -565,6 +587,23 @@ fn ifcfg_routes(dev: &str, text: &str, r: &mut Rendered) {
             let mask = &kv[&format!("NETMASK{n}")];
             let gw = kv.get(&format!("GATEWAY{n}")).map(|g| ip(g));
             r.facts.insert(route(dev, d, mask_prefix(mask, true), gw));
+        }
+    }
+}
+
+/// SUSE `ifroute-<dev>`: `default GW` or `DEST GW NETMASK` lines.
+fn suse_routes(dev: &str, text: &str, r: &mut Rendered) {
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["default", gw] => {
+                r.facts.insert(default_route(dev, gw));
+            }
+            [dest, gw, mask] => {
+                let d = ip(dest);
+                r.facts
+                    .insert(route(dev, d, mask_prefix(mask, d.is_ipv4()), Some(ip(gw))));
+            }
+            other => panic!("ifroute line {other:?}"),
         }
     }
 }
