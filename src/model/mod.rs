@@ -419,6 +419,8 @@ impl Config {
     /// - routes that would collide (same destination and metric on different links, e.g.
     ///   two default routes) get the next free metric, in document order: the first listed
     ///   wins and the others are fallbacks, instead of the second failing with EEXIST.
+    ///   Routes on a bond member are never installed (its L3 configuration is ignored once
+    ///   enslaved), so they take part in neither side of that.
     pub fn finish(&mut self) {
         for i in 0..self.routes.len() {
             let r = &self.routes[i];
@@ -434,11 +436,25 @@ impl Config {
             };
             self.routes[i].on_link = on_link;
         }
+        let enslaved = |l: LinkIdx| {
+            self.links
+                .get(l as usize)
+                .is_some_and(|l| l.master.is_some())
+        };
         for i in 0..self.routes.len() {
             let (dest, m) = (self.routes[i].dest, self.routes[i].effective_metric());
-            let earlier = || self.routes[..i].iter().filter(|o| o.dest == dest);
-            if earlier().any(|o| o.effective_metric() == m) {
-                let highest = earlier().map(Route::effective_metric).max().unwrap_or(m);
+            if enslaved(self.routes[i].link) {
+                continue;
+            }
+            // One pass over the earlier routes: does one clash, and the highest metric.
+            let (mut clash, mut highest) = (false, m);
+            for o in self.routes[..i].iter() {
+                if o.dest == dest && !enslaved(o.link) {
+                    clash |= o.effective_metric() == m;
+                    highest = highest.max(o.effective_metric());
+                }
+            }
+            if clash {
                 self.routes[i].metric = Some(highest.saturating_add(1));
             }
         }
@@ -528,6 +544,33 @@ mod tests {
         assert_eq!(c.routes[0].metric, None);
         assert_eq!(c.routes[1].metric, Some(1));
         assert_eq!(c.routes[0].effective_metric(), 0);
+    }
+
+    /// Ironic's sample network_data.json puts a default route on a bond member as well as on
+    /// the VLAN above the bond: only the VLAN's is installed, so it keeps the default metric.
+    #[test]
+    fn routes_on_bond_members_do_not_compete() {
+        let mut c = two_links();
+        let bond = c
+            .push_link(Link {
+                id: text("bond0").unwrap(),
+                name: None,
+                mtu: None,
+                kind: LinkKind::Bond {
+                    mode: BondMode::Lacp,
+                    mac: None,
+                },
+                master: None,
+            })
+            .unwrap();
+        c.links[0].master = Some(bond);
+        let r0 = route(&c, 0, "0.0.0.0/0", "10.0.0.1");
+        let r1 = route(&c, 1, "0.0.0.0/0", "10.1.0.1");
+        c.push_route(r0).unwrap();
+        c.push_route(r1).unwrap();
+        c.finish();
+        assert_eq!(c.routes[1].metric, None);
+        assert_eq!(c.routes[0].metric, None);
     }
 
     #[test]

@@ -751,6 +751,17 @@ impl Parser<'_, '_> {
         let Some(link) = raw.link else {
             return Err(self.fail_at("link", None, Problem::Missing));
         };
+        // Kept in the model as the document says it, but an enslaved link's L3 settings do
+        // nothing (Ironic's sample does this): say so rather than drop them silently.
+        if let Some(b) = self.cfg.link(link).master {
+            crate::warn!(
+                "{}: {}: link {} is in bond {}: not applied",
+                self.file,
+                self.path.as_str(),
+                self.cfg.link(link).id,
+                self.cfg.link(b).id
+            );
+        }
         let ty = raw.ty.as_deref().unwrap_or("");
         let (kind, family) = match ty {
             "ipv4" => (NetKind::Static, Some(true)),
@@ -1202,3 +1213,35 @@ pub fn valid_domain(s: &str) -> bool {
 #[cfg(test)]
 #[path = "network_data_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod bond_member_tests {
+    use super::*;
+    use crate::log::{Level, capture};
+
+    #[test]
+    fn a_network_on_a_bond_member_is_kept_and_reported() {
+        let doc = br#"{"links": [
+            {"id": "a", "type": "phy", "ethernet_mac_address": "fa:16:3e:00:00:01"},
+            {"id": "b", "type": "phy", "ethernet_mac_address": "fa:16:3e:00:00:02"},
+            {"id": "bond0", "type": "bond", "bond_mode": "802.3ad", "bond_links": ["a", "b"]}],
+          "networks": [
+            {"id": "n", "type": "ipv4", "link": "a", "ip_address": "10.0.0.5",
+             "netmask": "255.255.255.0"}]}"#;
+        let mut normalized = std::vec![0u8; doc.len() * 3];
+        let doc = crate::json::normalize(doc, &mut normalized).unwrap();
+        let mut unescape = [0u8; MAX_JSON_STRING_BYTES];
+        let mut cfg = std::boxed::Box::new(Config::new());
+        capture::take();
+        parse(doc, &mut unescape, None, "network_data.json", &mut cfg).unwrap();
+        assert_eq!(cfg.networks.len(), 1);
+        assert!(
+            capture::logged(
+                Level::Warning,
+                "network_data.json: networks[0]: link a is in bond bond0: not applied"
+            ),
+            "{:?}",
+            capture::take()
+        );
+    }
+}
