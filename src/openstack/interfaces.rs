@@ -5,23 +5,27 @@
 //! set (reference/peers.md §1.3, §3.1). The subset of interfaces(5) read here is what nova's
 //! templates (and operators' replacements) produce:
 //! - `auto`, `allow-*`, `mapping`, `source` lines (accepted; `source` is not followed);
-//! - `iface NAME inet|inet6 static|dhcp|manual|loopback` (and inet6 `auto`, SLAAC); an alias
-//!   `NAME:N` adds to `NAME`; several stanzas for one name (nova's inet + inet6) are one link;
+//! - `iface NAME inet|inet6 static|dhcp|manual|loopback` (and inet6 `auto`: SLAAC); an alias
+//!   `NAME:N` adds to `NAME`; all stanzas for one name (nova's inet + inet6) are one link;
 //! - `hwaddress [ether] MAC`, `address A[/P]`, `netmask` (dotted, hex or length), `broadcast`
 //!   (checked only: the kernel derives it), `gateway`, `dns-nameservers`, `dns-search`,
 //!   `dns-domain`, `mtu`;
-//! - `up`/`post-up` `ip [-4|-6] addr add A/P [dev D]` and `ip [-4|-6] route add DEST [via G]
-//!   [dev D] [metric N]` (nova's LXC variant, operator templates); D must be the stanza's own
-//!   interface or `${IFACE}`;
-//! - comments, `\` continuation lines. Other options are ignored (debug log).
+//! - `up`/`post-up` `ip [-4|-6] addr add A[/P] ...` and `ip [-4|-6] route add DEST|default
+//!   [via G] [metric N] ...` (nova's LXC variant, operator templates), when their `dev` is
+//!   the stanza's interface or `${IFACE}` and no `table` is named;
+//! - comments, `\` continuation lines. Other options and commands are ignored (debug log).
 //!
 //! NICs: a link with `hwaddress` is that MAC; else `ethN` is the N-th physical NIC in bus
-//! order (logged); another name is that interface name. `lo` is ignored except its DNS
-//! options, which are taken as global.
+//! order (logged: fragile); another name is the interface of that name. `lo` is ignored
+//! except its DNS options, taken as global ones.
 //!
-//! Two stanzas for different names with the same `hwaddress` stay two links, each matched by
-//! that MAC: nova's template means one NIC per `ethN` (its tests reuse one fake VIF), and a
-//! NIC serves one link, so at run time the first gets it and the other is reported absent.
+//! Two stanzas for different names with the same `hwaddress` stay two links matched by that
+//! MAC: nova's template means one NIC per `ethN` (its tests reuse one fake VIF). A NIC serves
+//! one link, so at run time the first gets it and naming reports the other absent.
+//!
+//! Errors name the file and line: `openstack/content/0000: line 12: netmask: "255.0.255.0":
+//! non-contiguous netmask`. The code favours size over speed (one table lookup for keywords,
+//! errors recorded once in the parser): the file is read once per boot.
 
 use core::fmt::Write;
 
@@ -270,7 +274,8 @@ impl Parser<'_, '_> {
 
     fn iface(&mut self, rest: &str) -> Res {
         let mut w = rest.split_ascii_whitespace();
-        let (Some(name), Some(family), Some(method), None) = (w.next(), w.next(), w.next(), w.next())
+        let (Some(name), Some(family), Some(method), None) =
+            (w.next(), w.next(), w.next(), w.next())
         else {
             let expected = "NAME inet|inet6 METHOD";
             return Err(self.bad("iface", rest, Problem::WrongType { expected }));
@@ -295,7 +300,10 @@ impl Parser<'_, '_> {
         }
         // `eth0:1` is an alias: more addresses on eth0.
         let base = name.split(':').next().unwrap_or_default();
-        let Some(id) = text::<{ crate::limits::MAX_ID_BYTES }>(base).ok().filter(|_| valid_ifname(base)) else {
+        let Some(id) = text::<{ crate::limits::MAX_ID_BYTES }>(base)
+            .ok()
+            .filter(|_| valid_ifname(base))
+        else {
             return Err(self.bad("iface", name, Problem::InvalidInterfaceName));
         };
         let link = match self.cfg.links[self.base..].iter().position(|l| l.id == id) {
@@ -340,7 +348,8 @@ impl Parser<'_, '_> {
         }
         self.mode = Mode::Outside;
         let Some(net) = st.net else { return Ok(()) };
-        self.no = st.line;
+        // Messages about the stanza name its `iface` line.
+        let no = core::mem::replace(&mut self.no, st.line);
         let address = st.addr.map(|(a, p)| {
             if p.is_none() && st.mask.is_none() {
                 self.note(Level::Warning, "address", "no netmask: a host address");
@@ -352,6 +361,7 @@ impl Parser<'_, '_> {
         if address.is_none() && n.kind == NetKind::Static {
             return Err(self.fail("address", None, Problem::Missing));
         }
+        self.no = no;
         Ok(())
     }
 
@@ -405,7 +415,9 @@ impl Parser<'_, '_> {
             }
             // hwaddress
             3 => {
-                let v = rest.strip_prefix("ether").map_or(rest, str::trim_ascii_start);
+                let v = rest
+                    .strip_prefix("ether")
+                    .map_or(rest, str::trim_ascii_start);
                 let (Ok(mac), LinkKind::Physical { nic }) =
                     (v.parse::<Mac>(), &mut self.cfg.links[l as usize].kind)
                 else {
@@ -445,7 +457,10 @@ impl Parser<'_, '_> {
                 let n = match rest.parse::<u16>() {
                     Ok(n @ 68..) => n,
                     Ok(_) => {
-                        let problem = Problem::OutOfRange { min: 68, max: 65535 };
+                        let problem = Problem::OutOfRange {
+                            min: 68,
+                            max: 65535,
+                        };
                         return Err(self.bad(key, rest, problem));
                     }
                     Err(_) => return Err(self.bad(key, rest, Problem::InvalidNumber)),
@@ -519,7 +534,11 @@ impl Parser<'_, '_> {
                 },
                 Some(2) if v == "${IFACE}" || self.cfg.link(link).id == v => {}
                 _ => {
-                    self.note(Level::Warning, rest, "not for this interface's main table: ignored");
+                    self.note(
+                        Level::Warning,
+                        rest,
+                        "not for this interface's main table: ignored",
+                    );
                     return Ok(());
                 }
             }
@@ -565,7 +584,10 @@ impl Parser<'_, '_> {
             if *nic != UNMATCHED {
                 continue;
             }
-            *nic = match l.id.strip_prefix("eth").map(str::parse::<u16>) {
+            let digits =
+                l.id.strip_prefix("eth")
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
+            *nic = match digits.map(str::parse::<u16>) {
                 Some(Ok(n)) => {
                     crate::warn!(
                         "{}: {}: no hwaddress: taken as physical NIC {n} in bus order (from 0)",
@@ -1176,7 +1198,10 @@ mod tests {
         // Without either: a host address, as `ip addr add` makes it, with a warning.
         capture::take();
         assert_eq!(a("inet", " address 10.0.0.5"), cidr("10.0.0.5/32"));
-        assert!(capture::logged(Level::Warning, "line 2: address: no netmask: a host address"));
+        assert!(capture::logged(
+            Level::Warning,
+            "line 2: address: no netmask: a host address"
+        ));
         assert_eq!(a("inet6", " address 2001:db8::5"), cidr("2001:db8::5/128"));
     }
 
@@ -1355,7 +1380,7 @@ mod tests {
         let cfg = parse_str(
             "iface eth3 inet manual\n\
              iface eth1 inet manual\n hwaddress fa:16:3e:00:00:01\n\
-             iface ens3 inet manual\n",
+             iface ens3 inet manual\niface eth+1 inet manual\n",
         )
         .unwrap();
         assert_eq!(
@@ -1364,6 +1389,7 @@ mod tests {
                 link("eth3", NicMatch::Ordinal(3)),
                 link("eth1", mac("fa:16:3e:00:00:01")),
                 link("ens3", NicMatch::Name(text("ens3").unwrap())),
+                link("eth+1", NicMatch::Name(text("eth+1").unwrap())),
             ]
         );
         assert!(capture::logged(
@@ -1441,6 +1467,10 @@ mod tests {
             (
                 "iface eth0 inet static\n address 10.0.0.1/24\n gateway 10.0.0.1/24\n",
                 "line 3: gateway: \"10.0.0.1/24\": not an IP address",
+            ),
+            (
+                "iface eth0 inet static\n address 10.0.0.1/24\n\niface eth1 inet bogus\n",
+                "line 4: iface: \"bogus\": unknown value",
             ),
             (
                 "iface eth0 inet manual\n hwaddress ax25 xx\n",
