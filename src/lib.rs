@@ -26,3 +26,4 @@ pub mod openstack;
 pub mod plan;
 pub mod sys;
 pub mod text;
+pub mod wire;
