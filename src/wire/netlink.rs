@@ -335,7 +335,7 @@ impl<'a> Emitter<'a> {
         self.put(&[l[0], l[1], k[0], k[1]]);
         self.put(value);
         // `put` pads with zeros, which holds the NUL unless the value filled its last word.
-        if nul && value.len() % 4 == 0 {
+        if nul && value.len().is_multiple_of(4) {
             self.put(&[0]);
         }
     }
