@@ -424,10 +424,7 @@ impl Run<'_> {
                 self.changed += 1;
                 info!("{}", self.show(op));
             }
-            Err(e) => {
-                self.failed += 1;
-                error!("{}: {}", self.show(op), ErrnoName(e));
-            }
+            Err(e) => self.refused(*op, e, None),
         }
     }
 
@@ -472,40 +469,33 @@ impl Run<'_> {
 
     /// Sends the queued requests and reports those the kernel refused.
     fn flush(&mut self) {
-        let mut refused: Vec<Op, MAX_BATCH> = Vec::new();
-        let (cfg, names) = (self.cfg, self.names);
-        let Run { nl, pending, .. } = self;
+        let Run {
+            cfg,
+            names,
+            nl,
+            pending,
+            dead,
+            failed,
+            ..
+        } = self;
         nl.flush(&mut |i, e, msg| {
-            let Some(&op) = pending.get(i) else { return };
-            let show = Show {
-                op: &op,
-                cfg,
-                names,
-            };
-            match msg {
-                Some(m) => error!("{show}: {} ({m})", ErrnoName(e)),
-                None => error!("{show}: {}", ErrnoName(e)),
+            if let Some(&op) = pending.get(i) {
+                refused(cfg, names, dead, failed, op, e, msg);
             }
-            let _ = refused.push(op);
         });
         self.pending.clear();
-        for op in refused {
-            self.mark_failed(op);
-        }
     }
 
-    #[cold]
     fn refused(&mut self, op: Op, e: Errno, msg: Option<&str>) {
-        error!("{}: {}{}", self.show(&op), ErrnoName(e), msg.unwrap_or(""));
-        self.mark_failed(op);
-    }
-
-    /// Counts a failure; a link that could not be created takes its dependents with it.
-    fn mark_failed(&mut self, op: Op) {
-        self.failed += 1;
-        if let Op::CreateBond { link } | Op::CreateVlan { link } = op {
-            self.dead[link as usize] = true;
-        }
+        refused(
+            self.cfg,
+            self.names,
+            &mut self.dead,
+            &mut self.failed,
+            op,
+            e,
+            msg,
+        );
     }
 
     /// Creates a bond or VLAN, or accepts the interface of its name if it is one already.
@@ -519,18 +509,8 @@ impl Run<'_> {
             if (s.kind, s.link, s.vid) == (want, parent, vid) {
                 return self.present(&op);
             }
-            self.dead[link as usize] = true;
-            self.failed += 1;
-            error!(
-                "{}: {name} exists and is not {}",
-                self.show(&op),
-                if want == Kind::Bond {
-                    "a bond"
-                } else {
-                    "that VLAN"
-                }
-            );
-            return;
+            let what = "an interface of that name exists and is of another kind, parent or id";
+            return self.refused(op, Errno::EXIST, Some(what));
         }
         let mut data = [0u8; 512];
         let req = create_request(self.cfg, link, name, &|l| self.index(l), &mut data);
@@ -570,6 +550,31 @@ impl Run<'_> {
         .and_then(|fd| rustix::io::write(&fd, &want))
         .map(|_| ());
         self.done(&op, r);
+    }
+}
+
+/// Logs a failed operation (the operation names its interface) with the errno and the
+/// kernel's message; counts it; a link that could not be created takes its dependents along.
+#[cold]
+fn refused(
+    cfg: &Config,
+    names: &Names,
+    dead: &mut [bool; MAX_LINKS],
+    failed: &mut u32,
+    op: Op,
+    e: Errno,
+    msg: Option<&str>,
+) {
+    let (open, close) = if msg.is_some() { (" (", ")") } else { ("", "") };
+    let show = Show {
+        op: &op,
+        cfg,
+        names,
+    };
+    error!("{show}: {}{open}{}{close}", ErrnoName(e), msg.unwrap_or(""));
+    *failed += 1;
+    if let Op::CreateBond { link } | Op::CreateVlan { link } = op {
+        dead[link as usize] = true;
     }
 }
 

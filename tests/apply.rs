@@ -439,3 +439,17 @@ fn apply_needs_a_drive_until_discovery_exists() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--drive is required"), "{}", stderr(&o));
 }
+
+#[test]
+fn plan_names_the_nics_of_the_link_dump() {
+    let Some(ns) = Ns::new("plan") else { return };
+    sample_nics(&ns);
+    ns.sh("ip link add name brdecoy address 02:cd:00:00:00:01 type bridge");
+    let out = ns.sh(&format!("{BIN} plan --drive {SAMPLE} --quiet"));
+    assert!(out.starts_with("mtu n0 1450\nmtu n1 9000\n"), "{out}");
+    assert!(
+        out.contains("route ::/0 via fe80::1 dev n0 onlink proto static\n"),
+        "{out}"
+    );
+    assert!(!out.contains("brdecoy"), "{out}");
+}
