@@ -28,8 +28,8 @@ use crate::rtnl::{Body, Kind, LinkState, MAX_BATCH, Monitor, Rtnl};
 use crate::sys::ErrnoName;
 use crate::text::SliceWriter;
 use crate::wire::netlink::*;
-// The wire module has its own `Result`; here errors are errnos.
 use crate::{debug, error, info, notice, warn};
+// The wire module has its own `Result`; here errors are errnos.
 use core::result::Result;
 
 /// The run: what apply has learnt and done so far.

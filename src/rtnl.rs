@@ -117,11 +117,13 @@ fn socket(groups: u32) -> Result<OwnedFd, Errno> {
     Ok(fd)
 }
 
-/// `recv(2)` of one datagram into `buf`, retried on EINTR.
+/// `recv(2)` of one datagram into `buf`, retried on EINTR. An empty datagram is an error,
+/// so no reader can spin on one.
 fn recv(fd: &OwnedFd, buf: &mut [u8]) -> Result<usize, Errno> {
     loop {
         match rustix::net::recv(fd, &mut *buf, RecvFlags::empty()) {
             Err(Errno::INTR) => {}
+            Ok((0, _)) => return Err(Errno::NODATA),
             r => return r.map(|(n, _)| n),
         }
     }
@@ -350,6 +352,9 @@ fn send(fd: &OwnedFd, b: &[u8]) -> Result<(), Errno> {
 
 /// Sends one request (built in `buf`, which then receives the replies) and reads replies up
 /// to NLMSG_DONE or the acknowledgement, passing every other message of ours to `f`.
+/// A dump the kernel marks inconsistent (NLM_F_DUMP_INTR: the table changed meanwhile) is
+/// used as it is: links that appear later come through the monitor, and an address or
+/// route missed here is at worst added again and refused with EEXIST, which is reported.
 fn transact(
     fd: &OwnedFd,
     buf: &mut [u8],
