@@ -453,3 +453,38 @@ fn plan_names_the_nics_of_the_link_dump() {
     );
     assert!(!out.contains("brdecoy"), "{out}");
 }
+
+#[test]
+fn two_default_routes_get_metrics_and_slaac_gets_its_sysctls() {
+    let Some(ns) = Ns::new("policy") else { return };
+    ns.nic("n0", "02:cd:00:00:02:01");
+    ns.nic("n1", "02:cd:00:00:02:02");
+    ns.sh("sysctl -qw net.ipv6.conf.n1.accept_ra=0 net.ipv6.conf.n1.autoconf=0");
+    let drive = ns.write_drive(
+        r#"{"links": [{"id": "a", "type": "phy", "ethernet_mac_address": "02:cd:00:00:02:01"},
+                      {"id": "b", "type": "phy", "ethernet_mac_address": "02:cd:00:00:02:02"}],
+            "networks": [
+              {"id": "v4a", "type": "ipv4", "link": "a", "ip_address": "192.0.2.30", "netmask": "24",
+               "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0", "gateway": "192.0.2.1"}]},
+              {"id": "v4b", "type": "ipv4", "link": "b", "ip_address": "198.51.100.30", "netmask": "24",
+               "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0", "gateway": "198.51.100.1"}]},
+              {"id": "ra", "type": "ipv6_slaac", "link": "b"},
+              {"id": "d", "type": "ipv4_dhcp", "link": "a"}]}"#,
+    );
+    let o = ns.apply(&drive, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        ns.sh("ip route show default"),
+        "default via 192.0.2.1 dev n0 proto static \n\
+         default via 198.51.100.1 dev n1 proto static metric 1 \n"
+    );
+    assert_eq!(
+        ns.sh("cat /proc/sys/net/ipv6/conf/n1/accept_ra /proc/sys/net/ipv6/conf/n1/autoconf"),
+        "1\n1\n"
+    );
+    assert!(
+        stderr(&o).contains("ipv4_dhcp on n0: not run in early boot"),
+        "{}",
+        stderr(&o)
+    );
+}
