@@ -267,15 +267,9 @@ pub fn main(argv: &[&CStr], overflow: bool) -> i32 {
     let state = unsafe { &mut *(&raw mut STATE) };
     match args.command {
         Command::Plan => run_plan(&args, state),
-        Command::Apply | Command::Render => {
-            log::error(format_args!(
-                "{}: not implemented yet",
-                if args.command == Command::Apply {
-                    "apply"
-                } else {
-                    "render"
-                }
-            ));
+        Command::Apply => crate::apply::run(&args, state),
+        Command::Render => {
+            log::error(format_args!("render: not implemented yet"));
             EXIT_USAGE
         }
     }
@@ -316,7 +310,9 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
     if let Err(code) = read_drive(&mut drive, state) {
         return code;
     }
-    if let Err(e) = naming::from_sysfs(&mut state.nics) {
+    // rtnetlink first (permanent MACs, link kinds); sysfs if it cannot be used.
+    let nl = crate::rtnl::Rtnl::open().and_then(|mut nl| nl.read_links(&mut state.nics));
+    if let Err(e) = nl.or_else(|_| naming::from_sysfs(&mut state.nics)) {
         log::warn(format_args!(
             "cannot list network interfaces: {}",
             crate::sys::ErrnoName(e)
@@ -362,7 +358,8 @@ pub fn report(cfg: &Config, names: &Names) {
 
 /// Prints every operation, one per line.
 pub fn print_plan(cfg: &Config, names: &Names) {
-    plan::ops(cfg, |op| {
+    // As `dyn`, like apply's, so `plan::ops` is compiled once.
+    let each: &mut dyn FnMut(plan::Op) = &mut |op| {
         let mut buf = [0u8; 1024];
         let mut w = SliceWriter::new(&mut buf);
         let _ = writeln!(
@@ -375,7 +372,8 @@ pub fn print_plan(cfg: &Config, names: &Names) {
             }
         );
         out(w.as_bytes());
-    });
+    };
+    plan::ops(cfg, each);
 }
 
 #[cfg(test)]

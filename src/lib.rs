@@ -12,6 +12,7 @@
 // and they are rare, so their size on the Err path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod apply;
 pub mod cli;
 pub mod cmdline;
 pub mod drive;
@@ -24,5 +25,8 @@ pub mod naming;
 pub mod net;
 pub mod openstack;
 pub mod plan;
+pub mod resolv;
+pub mod rtnl;
 pub mod sys;
 pub mod text;
+pub mod wire;
