@@ -397,7 +397,13 @@ impl Run<'_> {
                 );
             }
             Op::SetHostname => {
-                let h = self.cfg.hostname.as_deref().unwrap_or("");
+                // The kernel keeps at most 64 bytes: a longer FQDN gives its first label.
+                let full = self.cfg.hostname.as_deref().unwrap_or("");
+                let h = if full.len() > 64 {
+                    full.split('.').next().unwrap_or(full)
+                } else {
+                    full
+                };
                 if rustix::system::uname().nodename().to_bytes() != h.as_bytes() {
                     self.done(&op, rustix::system::sethostname(h.as_bytes()));
                 } else {
@@ -405,7 +411,14 @@ impl Run<'_> {
                 }
             }
             Op::WriteResolvConf => match crate::resolv::write(self.resolv_conf, self.cfg) {
-                Ok(false) => self.present(&op),
+                Ok(crate::resolv::Outcome::Unchanged) => self.present(&op),
+                Ok(crate::resolv::Outcome::NotOurs) => {
+                    warn!(
+                        "{}: not written by configdrive-net (no marker, or a link); left alone",
+                        self.resolv_conf
+                    );
+                    self.skipped += 1;
+                }
                 r => self.done(&op, r.map(|_| ())),
             },
             _ => self.present(&op),

@@ -4,10 +4,9 @@
 
 use core::fmt::Write;
 
-use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
-use crate::limits::{MAX_DNS_SERVERS, MAX_DOMAIN_BYTES, MAX_PATH_BYTES, MAX_SEARCH_DOMAINS};
+use crate::limits::{MAX_DNS_SERVERS, MAX_DOMAIN_BYTES, MAX_SEARCH_DOMAINS};
 use crate::model::Config;
 use crate::text::SliceWriter;
 
@@ -37,53 +36,48 @@ pub fn render(cfg: &Config, w: &mut SliceWriter) {
     }
 }
 
-/// Writes resolv.conf for `cfg` at `path`. Ok(false): it already says exactly that.
-pub fn write(path: &str, cfg: &Config) -> Result<bool, Errno> {
+/// What [`write`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Written,
+    /// It already says exactly that.
+    Unchanged,
+    /// A file someone else wrote (no marker, not empty) or a symlink is there: left alone.
+    NotOurs,
+}
+
+/// Writes resolv.conf for `cfg` at `path`, unless a file there is not ours: a resolv.conf
+/// without our marker (written by a person, or a link to a resolver's stub file) is never
+/// replaced. An empty one is.
+pub fn write(path: &str, cfg: &Config) -> Result<Outcome, Errno> {
     let mut new = [0u8; MAX_BYTES];
     let mut w = SliceWriter::new(&mut new);
     render(cfg, &mut w);
     let new = w.as_bytes();
-    let mut old = [0u8; MAX_BYTES];
-    if crate::sys::read_file(path, &mut old).is_ok_and(|n| &old[..n] == new) {
-        return Ok(false);
-    }
-    replace(path, new).map(|_| true)
-}
-
-/// Replaces the file at `path` with `data`: `<path>.tmp` is created exclusively (a symlink
-/// there is not followed), written, fsync'd and renamed over `path`.
-pub fn replace(path: &str, data: &[u8]) -> Result<(), Errno> {
-    let mut buf = [0u8; MAX_PATH_BYTES + 8];
-    let mut w = SliceWriter::new(&mut buf);
-    let _ = write!(w, "{path}.tmp\0");
-    let tmp =
-        core::ffi::CStr::from_bytes_until_nul(w.as_bytes()).map_err(|_| Errno::NAMETOOLONG)?;
-    let target = &w.as_bytes()[..path.len()];
-    // A temporary left by an interrupted run.
-    let _ = rustix::fs::unlink(tmp);
-    let fd = rustix::fs::open(
-        tmp,
-        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o644),
-    )?;
-    let r = write_all(&fd, data)
-        .and_then(|_| rustix::fs::fsync(&fd))
-        .and_then(|_| rustix::fs::rename(tmp, target));
-    if r.is_err() {
-        let _ = rustix::fs::unlink(tmp);
-    }
-    r
-}
-
-fn write_all(fd: &rustix::fd::OwnedFd, mut b: &[u8]) -> Result<(), Errno> {
-    while !b.is_empty() {
-        match rustix::io::write(fd, b) {
-            Ok(n) => b = &b[n..],
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(e),
+    match rustix::fs::lstat(path) {
+        Ok(st)
+            if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                != rustix::fs::FileType::RegularFile =>
+        {
+            return Ok(Outcome::NotOurs);
         }
+        Ok(_) => {
+            let mut old = [0u8; MAX_BYTES];
+            match crate::sys::read_file(path, &mut old) {
+                Ok(n) if &old[..n] == new => return Ok(Outcome::Unchanged),
+                Ok(n) if n > 0 && !old[..n].starts_with(MARKER.as_bytes()) => {
+                    return Ok(Outcome::NotOurs);
+                }
+                Ok(_) => {}
+                // Larger than anything we write: not ours.
+                Err(crate::sys::ReadError::TooLarge) => return Ok(Outcome::NotOurs),
+                Err(crate::sys::ReadError::Io(e)) => return Err(e),
+            }
+        }
+        Err(Errno::NOENT) => {}
+        Err(e) => return Err(e),
     }
-    Ok(())
+    crate::sys::replace_file(path, new, 0o644).map(|_| Outcome::Written)
 }
 
 #[cfg(test)]
@@ -132,19 +126,37 @@ mod tests {
         std::fs::write(&path, "nameserver 192.0.2.1\n").unwrap();
         // A stale temporary (even a symlink elsewhere) does not get in the way.
         std::os::unix::fs::symlink("/nonexistent", dir.join("resolv.conf.tmp")).unwrap();
-        assert_eq!(write(p, &cfg()), Ok(true));
+        // A file someone else wrote is left alone...
+        assert_eq!(write(p, &cfg()), Ok(Outcome::NotOurs));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "nameserver 192.0.2.1\n"
+        );
+        // ...an empty one is not theirs to keep.
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(write(p, &cfg()), Ok(Outcome::Written));
         let first = std::fs::read_to_string(&path).unwrap();
         assert!(first.starts_with(MARKER) && first.contains("nameserver 10.0.0.53\n"));
         assert!(!dir.join("resolv.conf.tmp").exists());
         let before = std::fs::metadata(&path).unwrap();
         assert_eq!(
             write(p, &cfg()),
-            Ok(false),
+            Ok(Outcome::Unchanged),
             "unchanged content is not rewritten"
         );
         let after = std::fs::metadata(&path).unwrap();
         use std::os::unix::fs::MetadataExt;
         assert_eq!(before.ino(), after.ino());
+        // A symlink (e.g. to a stub resolver's file) is not replaced.
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/stub-resolv.conf", &path).unwrap();
+        assert_eq!(write(p, &cfg()), Ok(Outcome::NotOurs));
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

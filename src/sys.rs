@@ -48,6 +48,46 @@ pub fn read_file(path: &str, buf: &mut [u8]) -> Result<usize, ReadError> {
     read_all(&fd, buf)
 }
 
+/// Replaces the file at `path` with `data`, atomically: `<path>.tmp` is created exclusively
+/// (a symlink there is not followed), written, fsync'd and renamed over `path`, so a reader
+/// sees the old file or the new one, never half of one.
+pub fn replace_file(path: &str, data: &[u8], mode: u32) -> Result<(), Errno> {
+    use core::fmt::Write;
+    let mut buf = [0u8; crate::limits::MAX_PATH_BYTES + 8];
+    let mut w = crate::text::SliceWriter::new(&mut buf);
+    let _ = write!(w, "{path}.tmp\0");
+    let tmp =
+        core::ffi::CStr::from_bytes_until_nul(w.as_bytes()).map_err(|_| Errno::NAMETOOLONG)?;
+    let target = &w.as_bytes()[..path.len()];
+    // A temporary left by an interrupted run.
+    let _ = rustix::fs::unlink(tmp);
+    let fd = rustix::fs::open(
+        tmp,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    )?;
+    let r = write_all(&fd, data)
+        .and_then(|_| rustix::fs::fsync(&fd))
+        .and_then(|_| rustix::fs::rename(tmp, target));
+    if r.is_err() {
+        let _ = rustix::fs::unlink(tmp);
+    }
+    r
+}
+
+/// Writes all of `b`, retrying short writes and EINTR.
+pub fn write_all<Fd: AsFd>(fd: Fd, mut b: &[u8]) -> Result<(), Errno> {
+    while !b.is_empty() {
+        match rustix::io::write(&fd, b) {
+            Ok(0) => return Err(Errno::IO),
+            Ok(n) => b = &b[n..],
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Displays an errno as its symbolic name and meaning, e.g. `EACCES (permission denied)`.
 pub struct ErrnoName(pub Errno);
 
