@@ -138,6 +138,17 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
     let each: &mut dyn FnMut(Op) = &mut |op| r.exec(op);
     plan::ops(cfg, each);
     r.flush();
+    if let Some(flavor) = args.handoff {
+        let dead = &r.dead;
+        let configured = |l: LinkIdx| !dead[l as usize];
+        match crate::handoff::write(flavor, cfg, r.names, &configured, args.handoff_root) {
+            Ok(()) => info!("hand-off files written for the initramfs"),
+            Err((e, what)) => {
+                error!("{what}: {}", ErrnoName(e));
+                r.failed += 1;
+            }
+        }
+    }
     notice!(
         "{} changes, {} failed, {} skipped",
         r.changed,

@@ -38,9 +38,10 @@ pub const EXIT_PANIC: i32 = 70;
 pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
 
 const USAGE: &str = "usage: configdrive-net apply  [--drive PATH] [--timeout SECS] [--root DIR] [--format LIST] [--runtime]
+                              [--handoff klibc|dracut] [--handoff-root DIR] [--resolv-conf FILE]
        configdrive-net plan   [--drive PATH]
        configdrive-net render --drive PATH --root DIR [--format LIST] [--runtime]
-options: --verbose  --quiet  --cmdline FILE  --resolv-conf FILE  --help  --version
+options: --verbose  --quiet  --cmdline FILE  --help  --version
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,10 @@ pub struct Args<'a> {
     pub cmdline: &'a str,
     /// Where apply writes resolv.conf (tests point it elsewhere).
     pub resolv_conf: &'a str,
+    /// `--handoff klibc|dracut`: the initramfs's hand-off files to write after apply.
+    pub handoff: Option<crate::handoff::Flavor>,
+    /// Where the hand-off files go (`/`; tests point it elsewhere).
+    pub handoff_root: &'a str,
 }
 
 /// Why the command line was refused.
@@ -115,6 +120,8 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
         quiet: false,
         cmdline: "/proc/cmdline",
         resolv_conf: "/etc/resolv.conf",
+        handoff: None,
+        handoff_root: "/",
     };
     while let Some(arg) = it.next() {
         let (opt, inline) = match arg.split_once('=') {
@@ -135,6 +142,13 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
             "--format" => a.format = Some(value("--format")?),
             "--cmdline" => a.cmdline = value("--cmdline")?,
             "--resolv-conf" => a.resolv_conf = value("--resolv-conf")?,
+            "--handoff" => {
+                let v = value("--handoff")?;
+                a.handoff = Some(
+                    crate::handoff::Flavor::parse(v).ok_or(UsageError::BadValue("--handoff", v))?,
+                );
+            }
+            "--handoff-root" => a.handoff_root = value("--handoff-root")?,
             "--timeout" => {
                 let v = value("--timeout")?;
                 match v.parse::<u32>() {
@@ -159,6 +173,9 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
     }
     a.command = command.ok_or(UsageError::NoCommand)?;
     match a.command {
+        Command::Plan | Command::Render if a.handoff.is_some() => {
+            return Err(UsageError::NotForCommand("--handoff"));
+        }
         Command::Plan => {
             for (set, name) in [
                 (a.root.is_some(), "--root"),

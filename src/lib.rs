@@ -17,6 +17,7 @@ pub mod cli;
 pub mod cmdline;
 pub mod drive;
 pub mod error;
+pub mod handoff;
 pub mod json;
 pub mod limits;
 pub mod log;

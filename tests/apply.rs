@@ -488,3 +488,75 @@ fn two_default_routes_get_metrics_and_slaac_gets_its_sysctls() {
         stderr(&o)
     );
 }
+
+#[test]
+fn hand_off_files_name_the_configured_interfaces() {
+    let Some(ns) = Ns::new("handoff") else { return };
+    sample_nics(&ns);
+    let root = ns.dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let r = root.to_str().unwrap();
+    let o = ns.apply(
+        Path::new(SAMPLE),
+        &["--handoff", "klibc", "--handoff-root", r],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    // n0 holds the default route: it is the boot device, and first.
+    assert!(
+        read("run/configdrive-net/handoff")
+            .contains("CONFIGDRIVE_NET_IFACES='n0 n1'\nCONFIGDRIVE_NET_BOOTDEV='n0'\n"),
+        "{}",
+        read("run/configdrive-net/handoff")
+    );
+    let n0 = read("run/net-n0.conf");
+    for line in [
+        "DEVICE='n0'",
+        "PROTO='none'",
+        "IPV4ADDR='192.0.2.10'",
+        "IPV4NETMASK='255.255.255.0'",
+        "IPV4GATEWAY='192.0.2.1'",
+    ] {
+        assert!(n0.contains(line), "{line}: {n0}");
+    }
+    assert!(read("run/net6-n0.conf").contains("IPV6ADDR='2001:db8:0:1::10'\nIPV6NETMASK='64'\n"));
+    assert!(read("run/net-n1.conf").contains("IPV4ADDR='198.51.100.10'"));
+
+    let o = ns.apply(
+        Path::new(SAMPLE),
+        &["--handoff", "dracut", "--handoff-root", r],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read("tmp/net.ifaces"), "n0 n1\n");
+    assert_eq!(read("tmp/net.bootdev"), "n0\n");
+    assert!(root.join("tmp/net.n1.did-setup").is_file());
+}
+
+#[test]
+fn an_absent_nic_is_not_handed_off() {
+    let Some(ns) = Ns::new("handoff-absent") else {
+        return;
+    };
+    ns.nic("n1", "02:cd:00:00:00:02");
+    let root = ns.dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let o = ns.apply(
+        Path::new(SAMPLE),
+        &[
+            "--timeout",
+            "0",
+            "--handoff",
+            "klibc",
+            "--handoff-root",
+            root.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let h = std::fs::read_to_string(root.join("run/configdrive-net/handoff")).unwrap();
+    assert!(
+        h.contains("CONFIGDRIVE_NET_IFACES='n1'\nCONFIGDRIVE_NET_BOOTDEV='n1'\n"),
+        "{h}"
+    );
+    assert!(!root.join("run/net-n0.conf").exists());
+}
