@@ -498,7 +498,6 @@ impl<S: Storage> Tree for Iso9660Image<S> {
                     };
                 }
                 if let Some(n) = name.as_str()
-                    && !matches!(n, "" | "." | "..")
                     && visit(n, node)
                 {
                     return Ok(Some(node));

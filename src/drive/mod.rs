@@ -238,9 +238,14 @@ impl Name {
     pub fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);
     }
-    /// The name, or None if it is not UTF-8 (then it can be neither listed nor asked for).
+    /// The name as it can be listed and asked for: None if it is not UTF-8, empty, `.`,
+    /// `..`, or holds a `/` or NUL (a damaged or hostile image).
     pub fn as_str(&self) -> Option<&str> {
-        core::str::from_utf8(self.bytes()).ok()
+        let b = self.bytes();
+        if matches!(b, b"" | b"." | b"..") || b.iter().any(|&c| c == b'/' || c == 0) {
+            return None;
+        }
+        core::str::from_utf8(b).ok()
     }
     pub fn push(&mut self, bytes: &[u8]) -> Result<(), DriveErrorKind> {
         let end = self.len + bytes.len();
