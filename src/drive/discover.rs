@@ -241,3 +241,131 @@ pub fn udev_escape(out: &mut PathBuf, label: &str) -> Result<(), heapless::Capac
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drive::{fat, iso9660};
+    use crate::log::{Level, capture};
+    use std::format;
+    use std::fs;
+    use std::path::PathBuf as FsPath;
+    use std::string::String;
+
+    /// A fake `/sys/class/block`, `/dev` and by-label directory in a scratch directory.
+    struct Tree(FsPath);
+
+    impl Tree {
+        fn new(tag: &str) -> Tree {
+            let p = std::env::temp_dir().join(format!("cdn-discover-{}-{tag}", std::process::id()));
+            let _ = fs::remove_dir_all(&p);
+            fs::create_dir_all(p.join("sys")).unwrap();
+            fs::create_dir_all(p.join("dev")).unwrap();
+            Tree(p)
+        }
+        /// A block device `name` of `sectors` sectors; `image` is its content (None: no node).
+        fn device(&self, name: &str, sectors: u64, image: Option<&[u8]>) {
+            let d = self.0.join("sys").join(name);
+            fs::create_dir_all(&d).unwrap();
+            fs::write(d.join("size"), format!("{sectors}\n")).unwrap();
+            if let Some(img) = image {
+                fs::write(self.0.join("dev").join(name.replace('!', "/")), img).unwrap();
+            }
+        }
+        fn link(&self, label: &str, target: &str) {
+            let l = self.0.join("by-label");
+            fs::create_dir_all(&l).unwrap();
+            std::os::unix::fs::symlink(self.0.join("dev").join(target), l.join(label)).unwrap();
+        }
+        fn find(&self, label: &str) -> Option<AnyDrive> {
+            let s = |p: &str| String::from(self.0.join(p).to_str().unwrap());
+            let (by_label, sys_block, dev) = (s("by-label"), s("sys"), s("dev"));
+            let paths = Paths {
+                by_label: &by_label,
+                sys_block: &sys_block,
+                dev: &dev,
+            };
+            discover_in(&paths, label, 0)
+        }
+    }
+
+    impl Drop for Tree {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn probe_finds_the_label_in_any_case_and_says_why_others_were_rejected() {
+        let t = Tree::new("probe");
+        t.device("vda", 2048, Some(&fat::tests::sample(b"ROOTFS")));
+        t.device("vdb", 100, Some(&iso9660::tests::sample(b"CONFIG-2")));
+        t.device("sr0", 0, None);
+        t.device("loop0", 8, Some(&[0x11; 4096]));
+        t.device("nvme0n1", 8, None);
+        let _ = capture::take();
+        let d = t.find("config-2").expect("vdb is found");
+        assert_eq!(d.describe(), "ISO9660, plain names");
+        assert!(capture::logged(
+            Level::Notice,
+            "vdb: ISO9660, plain names labelled \"CONFIG-2\""
+        ));
+        // Every other device probed before it says why it was passed over (a directory
+        // listing's order is not fixed, so only the ones seen are checked).
+        let lines = capture::take();
+        for (dev, why) in [
+            ("vda", "FAT labelled \"ROOTFS\""),
+            ("sr0", "empty (no medium)"),
+            ("loop0", "no ISO9660 or FAT filesystem"),
+            ("nvme0n1", "cannot open: ENOENT"),
+        ] {
+            let mine: std::vec::Vec<_> = lines
+                .iter()
+                .filter(|(_, l)| l.contains(&format!("/dev/{dev}:")))
+                .collect();
+            assert!(
+                mine.iter()
+                    .all(|(lv, l)| *lv == Level::Info && l.contains(why)),
+                "{dev}: {why} in {mine:?}"
+            );
+        }
+        // FAT stores labels upper-case; a FAT labelled CONFIG-2 is found for config-2.
+        let t = Tree::new("fat");
+        t.device("vdc", 64, Some(&fat::tests::sample(b"CONFIG-2")));
+        assert_eq!(t.find("config-2").unwrap().describe(), "FAT12");
+        // rd.configdrive.label= gives another label; config-2 is then passed over.
+        assert!(t.find("other").is_none());
+        assert!(capture::logged(
+            Level::Error,
+            "no config drive labelled \"other\""
+        ));
+    }
+
+    #[test]
+    fn by_label_links_come_first() {
+        let t = Tree::new("links");
+        t.device("vda", 100, Some(&iso9660::tests::sample(b"config-2")));
+        t.device("vdb", 64, Some(&fat::tests::sample(b"CONFIG-2")));
+        t.link("CONFIG-2", "vdb");
+        let _ = capture::take();
+        // The lower-case link is missing, the upper-case one leads to the FAT drive.
+        assert_eq!(t.find("config-2").unwrap().describe(), "FAT12");
+        assert!(!capture::logged(Level::Info, "probed"));
+        // A link to something that is not a drive is passed over, and the probe goes on.
+        t.link("config-2", "vdz");
+        fs::write(t.0.join("dev/vdz"), [0u8; 100]).unwrap();
+        let _ = fs::remove_file(t.0.join("by-label/CONFIG-2"));
+        fs::write(t.0.join("dev/vdb"), fat::tests::sample(b"OTHER")).unwrap();
+        assert_eq!(
+            t.find("config-2").unwrap().describe(),
+            "ISO9660, plain names"
+        );
+    }
+
+    #[test]
+    fn labels_are_escaped_as_udev_names_them() {
+        let mut out = PathBuf::new();
+        udev_escape(&mut out, "MY DRIVE/x_é").unwrap();
+        assert_eq!(out.as_str(), "MY\\x20DRIVE\\x2fx_é");
+    }
+}

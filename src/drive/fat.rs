@@ -727,3 +727,289 @@ impl<S: Storage> Drive for FatImage<S> {
         super::tree_list(self, path, f)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::drive::DriveErrorKind::Corrupt;
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// A FAT12 image: 512-byte sectors, `spc` sectors a cluster, one reserved sector, one
+    /// FAT sector, a one-sector root (16 entries), `total` sectors.
+    struct Img {
+        b: Vec<u8>,
+        cluster: usize,
+    }
+
+    const DATA: usize = 3 * 512;
+
+    impl Img {
+        fn new(spc: u8, total: u32) -> Img {
+            let mut b = std::vec![0u8; total as usize * 512];
+            BootRepr {
+                bytes_per_sector: 512,
+                sectors_per_cluster: spc,
+                reserved_sectors: 1,
+                fats: 1,
+                root_entries: 16,
+                total_sectors: total,
+                fat_size: 1,
+                root_cluster: 0,
+                label: Some(b"CONFIG-2"),
+            }
+            .emit(&mut b);
+            Img {
+                b,
+                cluster: spc as usize * 512,
+            }
+        }
+        /// Sets FAT12 entry `c`.
+        fn set(&mut self, c: u32, v: u32) {
+            let at = 512 + (c + c / 2) as usize;
+            let old = u16::from_le_bytes([self.b[at], self.b[at + 1]]) as u32;
+            let new = if c & 1 == 1 {
+                (old & 0xF) | v << 4
+            } else {
+                (old & 0xF000) | v
+            };
+            self.b[at..at + 2].copy_from_slice(&(new as u16).to_le_bytes());
+        }
+        fn chain(&mut self, cs: &[u32]) {
+            for w in cs.windows(2) {
+                self.set(w[0], w[1]);
+            }
+            self.set(*cs.last().unwrap(), 0xFFF);
+        }
+        fn at(&self, c: u32) -> usize {
+            DATA + (c as usize - 2) * self.cluster
+        }
+        /// Writes a short entry as the `i`-th of the directory at byte `dir`.
+        fn entry(
+            &mut self,
+            dir: usize,
+            i: usize,
+            name: &[u8; 11],
+            attr: u8,
+            cluster: u32,
+            size: u32,
+        ) {
+            DirEntryRepr {
+                name: *name,
+                attr,
+                nt_case: 0,
+                cluster,
+                size,
+            }
+            .emit(&mut self.b[dir + i * ENTRY..]);
+        }
+        fn open(&self) -> FatImage<&[u8]> {
+            FatImage::open(&self.b[..]).unwrap()
+        }
+    }
+
+    const ROOT: usize = 2 * 512;
+
+    /// A small valid FAT12 image with this boot-sector label (for other modules' tests).
+    pub(crate) fn sample(label: &[u8]) -> Vec<u8> {
+        let mut img = Img::new(1, 64);
+        img.b[43..54].fill(b' ');
+        img.b[43..43 + label.len()].copy_from_slice(label);
+        img.b
+    }
+
+    fn names(d: &mut dyn Drive, path: &str) -> Result<Vec<String>, DriveErrorKind> {
+        let mut v = Vec::new();
+        d.list(path, &mut |n, _| v.push(n.into()))
+            .map_err(|e| e.kind)?;
+        Ok(v)
+    }
+
+    fn read(d: &mut dyn Drive, path: &str) -> Result<Option<Vec<u8>>, DriveErrorKind> {
+        let mut buf = std::vec![0u8; 8192];
+        match d.read(path, &mut buf) {
+            Ok(n) => Ok(n.map(|n| buf[..n].to_vec())),
+            Err(e) => Err(e.kind),
+        }
+    }
+
+    /// The long-name parts of `name` for a short name with this checksum, last part first.
+    fn long_parts(name: &str, sum: u8) -> Vec<[u8; 32]> {
+        let mut units: Vec<u16> = name.encode_utf16().collect();
+        units.push(0);
+        while !units.len().is_multiple_of(13) {
+            units.push(0xFFFF);
+        }
+        let n = units.len() / 13;
+        (0..n)
+            .rev()
+            .map(|i| {
+                let mut e = [0u8; 32];
+                let order = (i + 1) as u8 | if i + 1 == n { LFN_LAST } else { 0 };
+                emit_long_name_part(
+                    &mut e,
+                    order,
+                    sum,
+                    units[i * 13..][..13].try_into().unwrap(),
+                );
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn entries_parse_what_they_emit() {
+        let r = DirEntryRepr {
+            name: *b"NETWOR~1JSO",
+            attr: ATTR_DIRECTORY,
+            nt_case: NT_LOWER_EXT,
+            cluster: 0x0012_3456,
+            size: 77,
+        };
+        let mut b = [0u8; 32];
+        r.emit(&mut b);
+        assert_eq!(
+            DirEntryRepr::parse(&DirEntry::new_checked(&b[..]).unwrap()),
+            r
+        );
+        assert!(DirEntry::new_checked(&b[..31]).is_err());
+        let img = Img::new(1, 64);
+        let boot = BootSector::new_checked(&img.b[..512]).unwrap();
+        let repr = BootRepr::parse(&boot);
+        assert_eq!(
+            (repr.total_sectors, repr.label),
+            (64, Some(&b"CONFIG-2"[..]))
+        );
+        let mut again = [0u8; 512];
+        repr.emit(&mut again);
+        assert_eq!(
+            BootRepr::parse(&BootSector::new_checked(&again[..]).unwrap()),
+            repr
+        );
+    }
+
+    #[test]
+    fn files_span_clusters_and_long_names_need_their_checksum() {
+        let mut img = Img::new(1, 64);
+        let content: Vec<u8> = (0..1300u32).map(|i| i as u8).collect();
+        img.chain(&[2, 3, 5]);
+        let (c2, c5) = (img.at(2), img.at(5));
+        img.b[c2..c2 + 1024].copy_from_slice(&content[..1024]);
+        img.b[c5..c5 + 276].copy_from_slice(&content[1024..]);
+        let short = *b"NETWOR~1JSO";
+        let sum = short_name_checksum(&short);
+        let parts = long_parts("network_data.json", sum);
+        assert_eq!(parts.len(), 2);
+        for (i, p) in parts.iter().enumerate() {
+            img.b[ROOT + i * 32..ROOT + i * 32 + 32].copy_from_slice(p);
+        }
+        img.entry(ROOT, 2, &short, 0, 2, 1300);
+        img.entry(ROOT, 3, b"LABEL      ", ATTR_VOLUME_ID, 0, 0);
+        img.entry(ROOT, 4, b"\xe5ELETED TXT", 0, 2, 1);
+        img.b[ROOT + 5 * 32] = 0; // end of directory
+        let mut fat = img.open();
+        assert_eq!(fat.bits(), 12);
+        assert_eq!(names(&mut fat, "").unwrap(), ["network_data.json"]);
+        assert_eq!(
+            read(&mut fat, "NETWORK_DATA.JSON").unwrap().unwrap(),
+            content
+        );
+
+        // A part with the wrong checksum, or a missing part: the short name shows.
+        let mut bad = img.b.clone();
+        bad[ROOT + 32 + 13] ^= 1;
+        let mut fat = FatImage::open(&bad[..]).unwrap();
+        assert_eq!(names(&mut fat, "").unwrap(), ["NETWOR~1.JSO"]);
+        let mut bad = img.b.clone();
+        bad[ROOT..ROOT + 32].fill(0xE5);
+        let mut fat = FatImage::open(&bad[..]).unwrap();
+        assert_eq!(names(&mut fat, "").unwrap(), ["NETWOR~1.JSO"]);
+        // NT case flags.
+        let mut lower = img.b.clone();
+        lower[ROOT + 2 * 32 + 12] = NT_LOWER_BASE | NT_LOWER_EXT;
+        lower[ROOT..ROOT + 64].fill(0xE5);
+        let mut fat = FatImage::open(&lower[..]).unwrap();
+        assert_eq!(names(&mut fat, "").unwrap(), ["networ~1.jso"]);
+    }
+
+    #[test]
+    fn broken_chains_give_typed_errors() {
+        let mut img = Img::new(1, 64);
+        img.entry(ROOT, 0, b"LOOP    BIN", 0, 2, 5 * 512);
+        img.set(2, 3);
+        img.set(3, 2);
+        img.entry(ROOT, 1, b"SHORT   BIN", 0, 4, 1000);
+        img.chain(&[4]);
+        img.entry(ROOT, 2, b"FAR     BIN", 0, 4000, 10);
+        img.entry(ROOT, 3, b"FREE    BIN", 0, 6, 1000);
+        img.set(6, 0);
+        img.entry(ROOT, 4, b"SUB        ", ATTR_DIRECTORY, 7, 0);
+        img.set(7, 7);
+        let at = img.at(7);
+        img.b[at..at + 512].fill(0xE5);
+        img.entry(ROOT, 5, b"BAD        ", ATTR_DIRECTORY, 1, 0);
+        let mut fat = img.open();
+        fn err<T>(r: Result<T, DriveErrorKind>, what: &str) {
+            match r {
+                Err(Corrupt(m)) => assert!(m.contains(what), "{m} (wanted {what})"),
+                _ => panic!("wanted an error about {what}"),
+            }
+        }
+        err(read(&mut fat, "loop.bin"), "loop");
+        err(read(&mut fat, "short.bin"), "shorter");
+        err(read(&mut fat, "far.bin"), "out of range");
+        err(read(&mut fat, "free.bin"), "out of range");
+        err(names(&mut fat, "sub"), "loop");
+        err(names(&mut fat, "bad"), "out of range");
+        assert_eq!(read(&mut fat, "sub"), Err(DriveErrorKind::NotAFile));
+    }
+
+    #[test]
+    fn directories_beyond_the_limit_are_refused() {
+        // 70 clusters of 32 KiB chained, full of deleted entries: 2.2 MiB of directory.
+        let mut img = Img::new(64, 3 + 70 * 64);
+        let chain: Vec<u32> = (2..72).collect();
+        img.chain(&chain);
+        img.b[DATA..].fill(0xE5);
+        img.entry(ROOT, 0, b"BIG        ", ATTR_DIRECTORY, 2, 0);
+        let mut fat = img.open();
+        assert!(matches!(names(&mut fat, "big"), Err(Corrupt(m)) if m.contains("MAX_DRIVE_DIR")));
+    }
+
+    #[test]
+    fn hostile_geometry_is_refused() {
+        let img = Img::new(1, 64);
+        // Truncated: the boot sector says 64 sectors.
+        assert!(
+            matches!(FatImage::open(&img.b[..20 * 512]), Err(Corrupt(m)) if m.contains("truncated"))
+        );
+        // Reserved sectors beyond the end.
+        let mut b = img.b.clone();
+        b[14] = 100;
+        assert!(matches!(FatImage::open(&b[..]), Err(Corrupt(m)) if m.contains("geometry")));
+        // A FAT32-layout boot sector (FAT size in the 32-bit field) on a small volume.
+        let mut b = img.b.clone();
+        b[22] = 0;
+        b[36..40].copy_from_slice(&1u32.to_le_bytes());
+        assert!(matches!(FatImage::open(&b[..]), Err(Corrupt(m)) if m.contains("root")));
+        // A FAT too small for the clusters it must describe.
+        let mut big = Img::new(1, 2000);
+        big.b[22] = 1;
+        assert!(matches!(FatImage::open(&big.b[..]), Err(Corrupt(m)) if m.contains("too small")));
+        // Not FAT: zero sectors per cluster, a partition table, nothing.
+        let mut b = img.b.clone();
+        b[13] = 0;
+        assert_eq!(
+            FatImage::open(&b[..]).err(),
+            Some(DriveErrorKind::Unrecognised)
+        );
+        let mut mbr = [0u8; 512];
+        mbr[446] = 0x80;
+        mbr[510..].copy_from_slice(&[0x55, 0xAA]);
+        assert_eq!(
+            FatImage::open(&mbr[..]).err(),
+            Some(DriveErrorKind::Unrecognised)
+        );
+        assert!(FatImage::open(&[][..]).is_err());
+    }
+}

@@ -526,3 +526,290 @@ impl<S: Storage> Drive for Iso9660Image<S> {
         super::tree_list(self, path, f)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::drive::DriveErrorKind::Corrupt;
+    use std::vec::Vec;
+
+    /// Where the tests put the root directory, a file and a Rock Ridge continuation area.
+    const ROOT: u32 = 20;
+    const FILE: u32 = 21;
+    const CE: u32 = 23;
+
+    /// A record as the tests write them.
+    fn rec<'a>(
+        name: &'a [u8],
+        extent: u32,
+        size: u32,
+        flags: u8,
+        su: &'a [u8],
+    ) -> DirRecordRepr<'a> {
+        DirRecordRepr {
+            extent,
+            ext_attr_len: 0,
+            size,
+            flags,
+            interleaved: false,
+            name,
+            system_use: su,
+        }
+    }
+
+    /// A small valid image with this volume id (for other modules' tests).
+    pub(crate) fn sample(volume_id: &[u8]) -> Vec<u8> {
+        let mut img = image(25, root(), false);
+        dir(&mut img, ROOT as usize, &[]);
+        img[16 * BLOCK + 40..16 * BLOCK + 72].fill(b' ');
+        img[16 * BLOCK + 40..16 * BLOCK + 40 + volume_id.len()].copy_from_slice(volume_id);
+        img
+    }
+
+    /// An image of `blocks` blocks: a primary descriptor with `root`, optionally a Joliet
+    /// one (root at block 30), and a terminator.
+    fn image(blocks: usize, root: DirRecordRepr<'_>, joliet: bool) -> Vec<u8> {
+        let mut img = std::vec![0u8; blocks * BLOCK];
+        let mut at = 16;
+        let mut vd = |kind, joliet, root: DirRecordRepr<'_>| {
+            let v = VolumeRepr {
+                kind,
+                volume_id: b"config-2",
+                joliet,
+                root,
+            };
+            v.emit(&mut img[at * BLOCK..(at + 1) * BLOCK]);
+            at += 1;
+        };
+        vd(VD_PRIMARY, false, root);
+        if joliet {
+            vd(
+                VD_SUPPLEMENTARY,
+                true,
+                rec(&[0], 30, 2048, FLAG_DIRECTORY, &[]),
+            );
+        }
+        img[at * BLOCK] = VD_TERMINATOR;
+        img[at * BLOCK + 1..at * BLOCK + 6].copy_from_slice(b"CD001");
+        img
+    }
+
+    /// Writes `records` (after `.` and `..`) into directory block `block`.
+    fn dir(img: &mut [u8], block: usize, records: &[DirRecordRepr<'_>]) {
+        dir_su(img, block, &[], records)
+    }
+
+    /// The same with `dot_su` as the system use area of `.`.
+    fn dir_su(img: &mut [u8], block: usize, dot_su: &[u8], records: &[DirRecordRepr<'_>]) {
+        let mut at = block * BLOCK;
+        let dots = [
+            rec(&[0], block as u32, 2048, FLAG_DIRECTORY, dot_su),
+            rec(&[1], ROOT, 2048, FLAG_DIRECTORY, &[]),
+        ];
+        for r in dots.iter().chain(records) {
+            r.emit(&mut img[at..]);
+            at += r.buffer_len();
+        }
+    }
+
+    fn root() -> DirRecordRepr<'static> {
+        rec(&[0], ROOT, 2048, FLAG_DIRECTORY, &[])
+    }
+
+    fn names(d: &mut dyn Drive, path: &str) -> Result<Vec<std::string::String>, DriveErrorKind> {
+        let mut v = Vec::new();
+        d.list(path, &mut |n, _| v.push(n.into()))
+            .map_err(|e| e.kind)?;
+        Ok(v)
+    }
+
+    fn read(d: &mut dyn Drive, path: &str) -> Result<Option<Vec<u8>>, DriveErrorKind> {
+        let mut buf = [0u8; 4096];
+        match d.read(path, &mut buf) {
+            Ok(n) => Ok(n.map(|n| buf[..n].to_vec())),
+            Err(e) => Err(e.kind),
+        }
+    }
+
+    #[test]
+    fn records_parse_what_they_emit() {
+        let r = rec(b"NAME.TXT;1", 77, 1234, FLAG_DIRECTORY, b"NM\x05\x01\x00x");
+        let mut buf = [0u8; 64];
+        r.emit(&mut buf);
+        let view = DirRecord::new_checked(&buf[..]).unwrap();
+        assert_eq!(view.len(), r.buffer_len());
+        assert_eq!(DirRecordRepr::parse(&view), r);
+        // A length byte that leaves no room for the name, or runs past the buffer.
+        buf[dr::LENGTH] = 35;
+        assert!(DirRecord::new_checked(&buf[..]).is_err());
+        buf[dr::LENGTH] = 60;
+        assert!(DirRecord::new_checked(&buf[..50]).is_err());
+        assert!(DirRecord::new_checked(&[][..]).is_err());
+    }
+
+    #[test]
+    fn plain_names_lose_their_version_and_case() {
+        let mut img = image(25, root(), false);
+        dir(
+            &mut img,
+            ROOT as usize,
+            &[
+                rec(b"NETWORK_DATA.JSON;1", FILE, 5, 0, &[]),
+                rec(b"NOEXT.;1", FILE, 2, 0, &[]),
+                rec(b"HIDDEN.;1", FILE, 2, FLAG_ASSOCIATED, &[]),
+            ],
+        );
+        img[FILE as usize * BLOCK..FILE as usize * BLOCK + 5].copy_from_slice(b"hello");
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert_eq!(iso.names(), Names::Plain);
+        assert_eq!(names(&mut iso, "").unwrap(), ["network_data.json", "noext"]);
+        assert_eq!(
+            read(&mut iso, "network_data.json").unwrap().unwrap(),
+            b"hello"
+        );
+        assert_eq!(read(&mut iso, "NETWORK_DATA.JSON").unwrap(), None);
+    }
+
+    #[test]
+    fn rock_ridge_names_win_and_continue_in_ce_areas() {
+        let sp = b"SP\x07\x01\xbe\xef\x00";
+        let ce = |off: u32, len: u32| {
+            let mut e = b"CE\x1c\x01".to_vec();
+            for v in [CE, off, len] {
+                e.extend_from_slice(&v.to_le_bytes());
+                e.extend_from_slice(&v.to_be_bytes());
+            }
+            e
+        };
+        let mut img = image(26, root(), true);
+        // `.` of the root carries SP; the file's NM continues in a CE area.
+        let su = [&b"NM\x08\x01\x01net"[..], &ce(200, 9)].concat();
+        dir_su(
+            &mut img,
+            ROOT as usize,
+            sp,
+            &[rec(b"NETWORK_.JSO;1", FILE, 5, 0, &su)],
+        );
+        let area = CE as usize * BLOCK + 200;
+        img[area..area + 9].copy_from_slice(b"NM\x09\x01\x00work");
+        img[FILE as usize * BLOCK..FILE as usize * BLOCK + 5].copy_from_slice(b"hello");
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert_eq!(iso.names(), Names::RockRidge);
+        assert_eq!(names(&mut iso, "").unwrap(), ["network"]);
+        assert_eq!(read(&mut iso, "network").unwrap().unwrap(), b"hello");
+
+        // A CE area that continues into itself ends with an error, not a hang.
+        let su = [&b"NM\x08\x01\x01net"[..], &ce(200, 28)].concat();
+        dir_su(
+            &mut img,
+            ROOT as usize,
+            sp,
+            &[rec(b"NETWORK_.JSO;1", FILE, 5, 0, &su)],
+        );
+        img[area..area + 28].copy_from_slice(&ce(200, 28));
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("CONTINUATIONS")));
+        // CE areas that pile name parts up past MAX_DRIVE_NAME_BYTES.
+        let su = [&b"NM\x08\x01\x01net"[..], &ce(200, 278)].concat();
+        dir_su(
+            &mut img,
+            ROOT as usize,
+            sp,
+            &[rec(b"NETWORK_.JSO;1", FILE, 5, 0, &su)],
+        );
+        let big = [&b"NM\xfa\x01\x01"[..], &[b'n'; 245], &ce(200, 278)].concat();
+        img[area..area + 278].copy_from_slice(&big);
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("NAME_BYTES")));
+    }
+
+    #[test]
+    fn joliet_names_are_ucs2_when_there_is_no_rock_ridge() {
+        let mut img = image(32, root(), true);
+        dir(
+            &mut img,
+            ROOT as usize,
+            &[rec(b"CAFE.TXT;1", 31, 2, 0, &[])],
+        );
+        let name: Vec<u8> = "café;1".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        dir(&mut img, 30, &[rec(&name, 31, 2, 0, &[])]);
+        img[31 * BLOCK..31 * BLOCK + 2].copy_from_slice(b"ok");
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert_eq!(iso.names(), Names::Joliet);
+        assert_eq!(names(&mut iso, "").unwrap(), ["café"]);
+        assert_eq!(read(&mut iso, "café").unwrap().unwrap(), b"ok");
+    }
+
+    #[test]
+    fn hostile_images_give_typed_errors() {
+        // Directory extents beyond the image, absurd and looping directories.
+        let mut img = image(24, rec(&[0], ROOT, 5 * 2048, FLAG_DIRECTORY, &[]), false);
+        dir(&mut img, ROOT as usize, &[]);
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("beyond the end")));
+
+        let mut img = image(24, rec(&[0], ROOT, u32::MAX, FLAG_DIRECTORY, &[]), false);
+        dir(&mut img, ROOT as usize, &[]);
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("MAX_DRIVE_DIR")));
+
+        let mut img = image(25, root(), false);
+        dir(
+            &mut img,
+            ROOT as usize,
+            &[
+                rec(b"LOOP", ROOT, 2048, FLAG_DIRECTORY, &[]),
+                rec(b"FAR.BIN;1", 1 << 30, 100, 0, &[]),
+                rec(b"HUGE.BIN;1", FILE, u32::MAX, 0, &[]),
+                rec(b"SPLIT.BIN;1", FILE, 10, FLAG_MULTI_EXTENT, &[]),
+            ],
+        );
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        // The loop is walked only as deep as the path asks.
+        let deep = "loop/".repeat(500) + "loop";
+        assert_eq!(names(&mut iso, &deep).unwrap().len(), 4);
+        assert!(matches!(read(&mut iso, "far.bin"), Err(Corrupt(m)) if m.contains("beyond")));
+        assert_eq!(
+            read(&mut iso, "huge.bin"),
+            Err(DriveErrorKind::TooLarge { max: 4096 })
+        );
+        assert!(
+            matches!(read(&mut iso, "split.bin"), Err(Corrupt(m)) if m.contains("multi-extent"))
+        );
+
+        // A record whose length runs past its sector, or is too short for its name.
+        let mut img = image(25, root(), false);
+        let filler = [0u8; 200];
+        dir(
+            &mut img,
+            ROOT as usize,
+            &[rec(b"A;1", FILE, 1, 0, &filler); 9],
+        );
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("crossing")));
+        img[ROOT as usize * BLOCK + 68] = 20;
+        let mut iso = Iso9660Image::open(&img[..]).unwrap();
+        assert!(matches!(names(&mut iso, ""), Err(Corrupt(m)) if m.contains("too short")));
+
+        // Truncation: the image ends inside the descriptors or before the root.
+        let img = image(25, root(), false);
+        assert!(Iso9660Image::open(&img[..16 * BLOCK + 100]).is_err());
+        assert!(matches!(
+            Iso9660Image::open(&img[..ROOT as usize * BLOCK]),
+            Err(Corrupt(_))
+        ));
+
+        // No primary descriptor, or a block size other than 2048.
+        let mut img = image(25, root(), false);
+        img[16 * BLOCK] = 3;
+        assert!(matches!(Iso9660Image::open(&img[..]), Err(Corrupt(m)) if m.contains("primary")));
+        let mut img = image(25, root(), false);
+        img[16 * BLOCK + 129] = 4; // 1024
+        assert!(matches!(Iso9660Image::open(&img[..]), Err(Corrupt(m)) if m.contains("2048")));
+        // Not ISO9660 at all.
+        assert_eq!(
+            Iso9660Image::open(&[0u8; 40000][..]).err(),
+            Some(DriveErrorKind::Unrecognised)
+        );
+    }
+}
