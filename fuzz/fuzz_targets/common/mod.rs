@@ -34,7 +34,7 @@ impl Storage for Sparse<'_> {
 
 /// Lists every directory (down to a few levels) and reads every file listed.
 pub fn walk(d: &mut dyn Drive) {
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 1 << 16];
     let mut dirs = vec![String::new()];
     let mut budget = 256; // entries visited, so one input stays fast
     while let Some(dir) = dirs.pop() {
