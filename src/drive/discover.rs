@@ -169,7 +169,8 @@ fn probe_all(paths: &Paths<'_>, label: &str, verbose: bool) -> Option<AnyDrive> 
 
 /// Reads the superblock of `image` and opens it if its label is `label`.
 fn try_device(path: &str, mut image: Image, label: &str, verbose: bool) -> Option<AnyDrive> {
-    let id = match identify(&mut image) {
+    let mut buf = [0; super::iso9660::BLOCK];
+    let (kind, found) = match identify(&mut image, &mut buf) {
         Ok(Some(id)) => id,
         Ok(None) => {
             note(verbose, path, format_args!("no ISO9660 or FAT filesystem"));
@@ -180,16 +181,17 @@ fn try_device(path: &str, mut image: Image, label: &str, verbose: bool) -> Optio
             return None;
         }
     };
-    let found = core::str::from_utf8(id.label()).unwrap_or("\u{fffd}");
-    if !id.label().eq_ignore_ascii_case(label.as_bytes()) {
+    let same = super::same_ignoring_case(found, label.as_bytes());
+    let found = core::str::from_utf8(found).unwrap_or("\u{fffd}");
+    if !same {
         note(
             verbose,
             path,
-            format_args!("{} labelled {}", id.kind.name(), Quoted(found)),
+            format_args!("{} labelled {}", kind.name(), Quoted(found)),
         );
         return None;
     }
-    match AnyDrive::from_image(image, id.kind) {
+    match AnyDrive::from_image(image, kind) {
         Ok(d) => {
             crate::notice!(
                 "config drive {path}: {} labelled {}",

@@ -149,6 +149,11 @@ impl<T: AsRef<[u8]>> BootSector<T> {
     }
 }
 
+/// The label of a boot sector (at least 512 bytes), empty when it has none.
+pub fn boot_label(b: &[u8]) -> &[u8] {
+    label_of(b, le(&b[bs::FAT_SIZE16]) == 0).unwrap_or(b"")
+}
+
 fn label_of(b: &[u8], fat32_layout: bool) -> Option<&[u8]> {
     let (sig, label) = if fat32_layout {
         (bs::SIGNATURE32, bs::LABEL32)

@@ -97,49 +97,31 @@ impl Kind {
     }
 }
 
-/// What a superblock says: the filesystem and its label.
-pub struct Identity {
-    pub kind: Kind,
-    label: [u8; 32],
-    label_len: usize,
-}
-
-impl Identity {
-    fn new(kind: Kind, label: &[u8]) -> Identity {
-        let mut id = Identity {
-            kind,
-            label: [0; 32],
-            label_len: label.len().min(32),
-        };
-        id.label[..id.label_len].copy_from_slice(&label[..id.label_len]);
-        id
-    }
-
-    /// The ISO9660 volume id or FAT boot-sector label, without padding.
-    pub fn label(&self) -> &[u8] {
-        &self.label[..self.label_len]
-    }
-}
-
 /// Recognises ISO9660 (a primary volume descriptor at sector 16) or FAT (a boot sector),
-/// reading only those two blocks. None when it is neither.
-pub fn identify<S: Storage>(s: &mut S) -> Result<Option<Identity>, DriveErrorKind> {
-    let mut buf = [0u8; iso9660::BLOCK];
+/// reading only those two blocks into `buf`. Gives the kind and the label (the volume id or
+/// the boot-sector label, without padding; a slice of `buf`), or None when it is neither.
+pub fn identify<'b, S: Storage>(
+    s: &mut S,
+    buf: &'b mut [u8; iso9660::BLOCK],
+) -> Result<Option<(Kind, &'b [u8])>, DriveErrorKind> {
+    let mut kind = None;
     if s.len() >= iso9660::DESCRIPTORS_OFFSET + iso9660::BLOCK as u64 {
-        s.read_at(iso9660::DESCRIPTORS_OFFSET, &mut buf)?;
-        if let Ok(d) = VolumeDescriptor::new_checked(&buf[..])
-            && d.kind() == iso9660::VD_PRIMARY
-        {
-            return Ok(Some(Identity::new(Kind::Iso9660, d.volume_id())));
+        s.read_at(iso9660::DESCRIPTORS_OFFSET, buf)?;
+        if VolumeDescriptor::new_checked(&buf[..]).is_ok_and(|d| d.kind() == iso9660::VD_PRIMARY) {
+            kind = Some(Kind::Iso9660);
         }
     }
-    if s.len() >= 512 {
+    if kind.is_none() && s.len() >= 512 {
         s.read_at(0, &mut buf[..512])?;
-        if let Ok(b) = BootSector::new_checked(&buf[..512]) {
-            return Ok(Some(Identity::new(Kind::Fat, b.label().unwrap_or(b""))));
+        if BootSector::new_checked(&buf[..512]).is_ok() {
+            kind = Some(Kind::Fat);
         }
     }
-    Ok(None)
+    let buf: &'b [u8] = buf;
+    Ok(kind.map(|k| match k {
+        Kind::Iso9660 => (k, iso9660::volume_id(buf)),
+        Kind::Fat => (k, super::fat::boot_label(buf)),
+    }))
 }
 
 /// A drive of any kind: what [`open`] and [`super::discover`] give.
@@ -220,8 +202,8 @@ pub fn open(path: &str) -> Result<AnyDrive, DriveError> {
         return Ok(AnyDrive::Dir(DirDrive::from_fd(fd)));
     }
     let mut image = Image::from_fd(fd).map_err(|e| err(DriveErrorKind::Io(e)))?;
-    let id = identify(&mut image)
+    let (kind, _) = identify(&mut image, &mut [0; iso9660::BLOCK])
         .map_err(err)?
         .ok_or_else(|| err(DriveErrorKind::Unrecognised))?;
-    AnyDrive::from_image(image, id.kind).map_err(err)
+    AnyDrive::from_image(image, kind).map_err(err)
 }

@@ -72,7 +72,7 @@ impl<T: AsRef<[u8]>> VolumeDescriptor<T> {
     }
     /// The volume identifier without its space padding.
     pub fn volume_id(&self) -> &[u8] {
-        trim_label(&self.buffer.as_ref()[vd::VOLUME_ID])
+        volume_id(self.buffer.as_ref())
     }
     pub fn block_size(&self) -> u16 {
         le(&self.buffer.as_ref()[vd::BLOCK_SIZE]) as u16
@@ -236,6 +236,11 @@ fn both_endian16(buf: &mut [u8], v: u16) {
 fn both_endian32(buf: &mut [u8], v: u32) {
     buf[..4].copy_from_slice(&v.to_le_bytes());
     buf[4..8].copy_from_slice(&v.to_be_bytes());
+}
+
+/// The volume id of a volume descriptor at least 72 bytes long, without its padding.
+pub fn volume_id(descriptor: &[u8]) -> &[u8] {
+    trim_label(&descriptor[vd::VOLUME_ID])
 }
 
 /// A label without its trailing space (or NUL) padding.

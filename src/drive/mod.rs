@@ -125,7 +125,8 @@ fn find(t: &mut dyn Tree, path: &str) -> Result<Option<Node>, DriveErrorKind> {
         if !cur.dir {
             return Ok(None);
         }
-        let same = |n: &str, _| n == part || (fold && n.eq_ignore_ascii_case(part));
+        let same =
+            |n: &str, _| n == part || (fold && same_ignoring_case(n.as_bytes(), part.as_bytes()));
         match t.scan(cur, &mut { same })? {
             Some(n) => cur = n,
             None => return Ok(None),
@@ -285,6 +286,14 @@ impl Default for Name {
 #[cold]
 fn name_too_long() -> DriveErrorKind {
     DriveErrorKind::Corrupt("file name longer than MAX_DRIVE_NAME_BYTES")
+}
+
+/// ASCII case-insensitive equality (core's is vectorised, and larger).
+pub fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_ascii_lowercase() == y.to_ascii_lowercase())
 }
 
 /// Reads a little-endian integer of up to 8 bytes (`b.len()` of them).
