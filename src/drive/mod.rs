@@ -290,10 +290,7 @@ fn name_too_long() -> DriveErrorKind {
 
 /// ASCII case-insensitive equality (core's is vectorised, and larger).
 pub fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.to_ascii_lowercase() == y.to_ascii_lowercase())
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
 /// Reads a little-endian integer of up to 8 bytes (`b.len()` of them).
