@@ -355,14 +355,18 @@ impl<S: Storage> Iso9660Image<S> {
             name.push(r.name())?;
             name.lowercase();
         }
-        // `NAME.EXT;1` -> `NAME.EXT`; `NAME.;1` -> `NAME`.
+        // `NAME.EXT;1` -> `NAME.EXT`; `NAME.;1` and `NAME.` -> `NAME`, as Linux shows them.
         let b = name.bytes();
+        let mut end = b.len();
         if let Some(i) = b.iter().rposition(|&c| c == b';')
             && b[i + 1..].iter().all(u8::is_ascii_digit)
         {
-            let cut = if i > 1 && b[i - 1] == b'.' { i - 1 } else { i };
-            name.truncate(cut);
+            end = i;
         }
+        if end > 1 && b[end - 1] == b'.' {
+            end -= 1;
+        }
+        name.truncate(end);
         Ok(rr)
     }
 
@@ -661,13 +665,17 @@ pub(crate) mod tests {
             &[
                 rec(b"NETWORK_DATA.JSON;1", FILE, 5, 0, &[]),
                 rec(b"NOEXT.;1", FILE, 2, 0, &[]),
+                rec(b"NOVERSION.", FILE, 2, 0, &[]),
                 rec(b"HIDDEN.;1", FILE, 2, FLAG_ASSOCIATED, &[]),
             ],
         );
         img[FILE as usize * BLOCK..FILE as usize * BLOCK + 5].copy_from_slice(b"hello");
         let mut iso = Iso9660Image::open(&img[..]).unwrap();
         assert_eq!(iso.names(), Names::Plain);
-        assert_eq!(names(&mut iso, "").unwrap(), ["network_data.json", "noext"]);
+        assert_eq!(
+            names(&mut iso, "").unwrap(),
+            ["network_data.json", "noext", "noversion"]
+        );
         assert_eq!(
             read(&mut iso, "network_data.json").unwrap().unwrap(),
             b"hello"
