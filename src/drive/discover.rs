@@ -94,26 +94,15 @@ pub fn discover_in(paths: &Paths<'_>, label: &str, timeout_secs: u32) -> Option<
 
 /// One pass: udev's links, then every block device.
 fn probe_all(paths: &Paths<'_>, label: &str, verbose: bool) -> Option<AnyDrive> {
-    let mut upper: Text<64> = Text::new();
-    for c in label.chars() {
-        let _ = upper.push(c.to_ascii_uppercase());
-    }
-    for l in [label, upper.as_str()] {
-        let mut p = PathBuf::new();
+    let mut p = PathBuf::new();
+    for upper in [false, true] {
+        p.clear();
         let _ = write!(p, "{}/", paths.by_label);
-        if udev_escape(&mut p, l).is_err() {
-            continue;
-        }
-        match Image::open(&p) {
-            Ok(image) => {
-                if let Some(d) = try_device(&p, image, label, verbose) {
-                    return Some(d);
-                }
-            }
-            Err(e) => crate::debug!("{p}: {}", crate::sys::ErrnoName(e)),
-        }
-        if upper == label {
-            break;
+        // A missing link is the usual case: only --verbose mentions it.
+        if udev_escape(&mut p, label, upper).is_ok()
+            && let Some(d) = probe(&p, label, false)
+        {
+            return Some(d);
         }
     }
 
@@ -138,37 +127,45 @@ fn probe_all(paths: &Paths<'_>, label: &str, verbose: bool) -> Option<AnyDrive> 
             continue;
         }
         // The device node: `/dev/<name>`, where sysfs writes `/` as `!` (cciss!c0d0).
-        let mut node = PathBuf::new();
-        if write!(node, "{}/", paths.dev).is_err()
+        p.clear();
+        if write!(p, "{}/", paths.dev).is_err()
             || name
                 .chars()
-                .try_for_each(|c| node.push(if c == '!' { '/' } else { c }))
+                .try_for_each(|c| p.push(if c == '!' { '/' } else { c }))
                 .is_err()
         {
             continue;
         }
-        if sectors(paths, name) == Some(0) {
-            note(verbose, &node, format_args!("empty (no medium)"));
+        // Size 0: no medium (an empty CD drive, an unbound loop device); not even opened.
+        let mut size = PathBuf::new();
+        let mut sectors = [0u8; 2];
+        if write!(size, "{}/{name}/size", paths.sys_block).is_ok()
+            && crate::sys::read_file(&size, &mut sectors) == Ok(2)
+            && sectors == *b"0\n"
+        {
+            note(verbose, &p, format_args!("empty (no medium)"));
             continue;
         }
-        match Image::open(&node) {
-            Ok(image) => {
-                if let Some(d) = try_device(&node, image, label, verbose) {
-                    return Some(d);
-                }
-            }
-            Err(e) => note(
-                verbose,
-                &node,
-                format_args!("cannot open: {}", crate::sys::ErrnoName(e)),
-            ),
+        if let Some(d) = probe(&p, label, verbose) {
+            return Some(d);
         }
     }
     None
 }
 
-/// Reads the superblock of `image` and opens it if its label is `label`.
-fn try_device(path: &str, mut image: Image, label: &str, verbose: bool) -> Option<AnyDrive> {
+/// Reads the superblock of the device at `path` and opens it if its label is `label`.
+fn probe(path: &str, label: &str, verbose: bool) -> Option<AnyDrive> {
+    let mut image = match Image::open(path) {
+        Ok(i) => i,
+        Err(e) => {
+            note(
+                verbose,
+                path,
+                format_args!("cannot open: {}", crate::sys::ErrnoName(e)),
+            );
+            return None;
+        }
+    };
     let mut buf = [0; super::iso9660::BLOCK];
     let (kind, found) = match identify(&mut image, &mut buf) {
         Ok(Some(id)) => id,
@@ -177,7 +174,11 @@ fn try_device(path: &str, mut image: Image, label: &str, verbose: bool) -> Optio
             return None;
         }
         Err(k) => {
-            note(verbose, path, format_args!("{}", DriveError::new("", k)));
+            note(
+                verbose,
+                path,
+                format_args!("{}", DriveError::new("superblock", k)),
+            );
             return None;
         }
     };
@@ -216,19 +217,16 @@ fn note(verbose: bool, path: &str, why: fmt::Arguments<'_>) {
     }
 }
 
-/// The device's size in 512-byte sectors from sysfs; None if it cannot be read.
-fn sectors(paths: &Paths<'_>, name: &str) -> Option<u64> {
-    let p: PathBuf = crate::text::format(format_args!("{}/{name}/size", paths.sys_block)).ok()?;
-    let mut buf = [0u8; 24];
-    let n = crate::sys::read_file(&p, &mut buf).ok()?;
-    core::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
-}
-
-/// Appends `label` as udev names it under by-label: bytes other than ASCII letters,
-/// digits, `#+-.:=@_` and UTF-8 beyond ASCII are written `\xNN`.
-pub fn udev_escape(out: &mut PathBuf, label: &str) -> Result<(), heapless::CapacityError> {
+/// Appends `label` (upper-cased if `upper`) as udev names it under by-label: bytes other
+/// than ASCII letters, digits, `#+-.:=@_` and UTF-8 beyond ASCII are written `\xNN`.
+pub fn udev_escape(
+    out: &mut PathBuf,
+    label: &str,
+    upper: bool,
+) -> Result<(), heapless::CapacityError> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for c in label.chars() {
+        let c = if upper { c.to_ascii_uppercase() } else { c };
         if c.is_ascii_alphanumeric()
             || matches!(c, '#' | '+' | '-' | '.' | ':' | '=' | '@' | '_')
             || !c.is_ascii()
@@ -367,7 +365,10 @@ mod tests {
     #[test]
     fn labels_are_escaped_as_udev_names_them() {
         let mut out = PathBuf::new();
-        udev_escape(&mut out, "MY DRIVE/x_é").unwrap();
+        udev_escape(&mut out, "MY DRIVE/x_é", false).unwrap();
         assert_eq!(out.as_str(), "MY\\x20DRIVE\\x2fx_é");
+        out.clear();
+        udev_escape(&mut out, "config-2", true).unwrap();
+        assert_eq!(out.as_str(), "CONFIG-2");
     }
 }
