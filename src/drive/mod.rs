@@ -297,3 +297,31 @@ pub fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
 pub(crate) fn le(b: &[u8]) -> u64 {
     b.iter().rev().fold(0, |v, &x| (v << 8) | x as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_decode_utf16_and_refuse_what_cannot_be_a_path_component() {
+        let mut n = Name::new();
+        // "é😀" then an unpaired surrogate, then NUL ends the name.
+        let units = [0x00E9u16, 0xD83D, 0xDE00, 0xD800, 0x0000, 0x0041];
+        let le: std::vec::Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+        n.push_utf16(&le, false).unwrap();
+        assert_eq!(n.as_str(), Some("é😀\u{fffd}"));
+        for bad in [&b""[..], b".", b"..", b"a/b", b"a\0b", b"\xff"] {
+            n.clear();
+            n.push(bad).unwrap();
+            assert_eq!(n.as_str(), None, "{bad:?}");
+        }
+        n.clear();
+        n.push(&[b'x'; crate::limits::MAX_DRIVE_NAME_BYTES])
+            .unwrap();
+        assert!(
+            matches!(n.push(b"y"), Err(DriveErrorKind::Corrupt(m)) if m.contains("MAX_DRIVE_NAME_BYTES"))
+        );
+        assert!(same_ignoring_case(b"Config-2", b"CONFIG-2"));
+        assert!(!same_ignoring_case(b"config-2", b"config-22"));
+    }
+}
