@@ -46,6 +46,13 @@ pub const MAX_JSON_STRING_BYTES: usize = 4096;
 /// Bytes of a JSON object key that is matched against known keys.
 pub const MAX_JSON_KEY_BYTES: usize = 64;
 
+/// Bytes of one log line (longer messages are cut at a character boundary and marked `…`).
+pub const MAX_LOG_LINE_BYTES: usize = 512;
+/// Bytes of the kernel command line read from /proc/cmdline.
+pub const MAX_CMDLINE_BYTES: usize = 4096;
+/// Bytes of a path given on the command line.
+pub const MAX_PATH_BYTES: usize = 4096;
+
 /// Bytes of one file name read from an ISO9660 or FAT image, as UTF-8 (255 UTF-16 units of a
 /// VFAT long name take at most 765).
 pub const MAX_DRIVE_NAME_BYTES: usize = 768;
@@ -55,13 +62,6 @@ pub const MAX_DRIVE_DIR_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_ISO_DESCRIPTORS: usize = 32;
 /// Rock Ridge continuation areas (SUSP `CE`) followed for one directory record.
 pub const MAX_RR_CONTINUATIONS: usize = 16;
-
-/// Bytes of one log line (longer messages are cut at a character boundary and marked `…`).
-pub const MAX_LOG_LINE_BYTES: usize = 512;
-/// Bytes of the kernel command line read from /proc/cmdline.
-pub const MAX_CMDLINE_BYTES: usize = 4096;
-/// Bytes of a path given on the command line.
-pub const MAX_PATH_BYTES: usize = 4096;
 
 /// Every bound above with its name and value, for the README check and for messages.
 pub const ALL: &[(&str, usize)] = &[
@@ -83,11 +83,11 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_JSON_DEPTH", MAX_JSON_DEPTH),
     ("MAX_JSON_STRING_BYTES", MAX_JSON_STRING_BYTES),
     ("MAX_JSON_KEY_BYTES", MAX_JSON_KEY_BYTES),
+    ("MAX_LOG_LINE_BYTES", MAX_LOG_LINE_BYTES),
+    ("MAX_CMDLINE_BYTES", MAX_CMDLINE_BYTES),
+    ("MAX_PATH_BYTES", MAX_PATH_BYTES),
     ("MAX_DRIVE_NAME_BYTES", MAX_DRIVE_NAME_BYTES),
     ("MAX_DRIVE_DIR_BYTES", MAX_DRIVE_DIR_BYTES),
     ("MAX_ISO_DESCRIPTORS", MAX_ISO_DESCRIPTORS),
     ("MAX_RR_CONTINUATIONS", MAX_RR_CONTINUATIONS),
-    ("MAX_LOG_LINE_BYTES", MAX_LOG_LINE_BYTES),
-    ("MAX_CMDLINE_BYTES", MAX_CMDLINE_BYTES),
-    ("MAX_PATH_BYTES", MAX_PATH_BYTES),
 ];
