@@ -12,8 +12,7 @@ use core::ffi::CStr;
 use core::fmt::Write;
 
 use crate::cmdline;
-use crate::drive::Drive;
-use crate::drive::dir::DirDrive;
+use crate::drive::{AnyDrive, Drive};
 use crate::log::{self, Level};
 use crate::model::Config;
 use crate::naming::{self, Names, NicTable};
@@ -294,12 +293,52 @@ pub fn main(argv: &[&CStr], overflow: bool) -> i32 {
 
 static mut STATE: State = State::new();
 
-/// Opens the drive named on the command line.
-pub fn open_drive(path: &str) -> Result<DirDrive, i32> {
-    DirDrive::open(path).map_err(|e| {
-        log::error(format_args!("{e}"));
-        EXIT_NO_DRIVE
-    })
+/// Opens the drive named on the command line: a directory, a block device or an image.
+pub fn open_drive(path: &str) -> Result<AnyDrive, i32> {
+    match crate::drive::open(path) {
+        Ok(d) => {
+            log::info(format_args!("reading {path} ({})", d.describe()));
+            Ok(d)
+        }
+        Err(e) => {
+            log::error(format_args!("{e}"));
+            Err(EXIT_NO_DRIVE)
+        }
+    }
+}
+
+/// The drive to read: `--drive PATH`, else discovery by label (`rd.configdrive.label=`,
+/// default `config-2`) for up to `--timeout` (else `rd.configdrive.timeout=`, else
+/// DEFAULT_TIMEOUT_SECS). Err is the exit code (EXIT_NO_DRIVE), already logged.
+pub fn find_drive(args: &Args<'_>, opts: &cmdline::Options) -> Result<AnyDrive, i32> {
+    if let Some(path) = args.drive {
+        return open_drive(path);
+    }
+    let label = opts
+        .label
+        .as_deref()
+        .unwrap_or(crate::drive::discover::DEFAULT_LABEL);
+    let timeout = args
+        .timeout_secs
+        .or(opts.timeout_secs)
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+    crate::drive::discover(label, timeout).ok_or(EXIT_NO_DRIVE)
+}
+
+/// Our options from the kernel command line (`--cmdline FILE`, default /proc/cmdline).
+/// An unreadable command line counts as empty, with a warning.
+pub fn kernel_options(args: &Args<'_>) -> cmdline::Options {
+    let mut buf = [0u8; crate::limits::MAX_CMDLINE_BYTES];
+    match crate::sys::read_file(args.cmdline, &mut buf) {
+        Ok(n) => cmdline::parse(core::str::from_utf8(&buf[..n]).unwrap_or("")),
+        Err(_) => {
+            log::warn(format_args!(
+                "{}: cannot read; using defaults",
+                args.cmdline
+            ));
+            cmdline::Options::default()
+        }
+    }
 }
 
 /// Reads a drive into `state.cfg`; on failure logs why and returns the exit code.
@@ -314,13 +353,8 @@ pub fn read_drive(drive: &mut dyn Drive, state: &mut State) -> Result<(), i32> {
 }
 
 fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
-    let Some(path) = args.drive else {
-        log::error(format_args!(
-            "plan: --drive is required until drive discovery exists"
-        ));
-        return EXIT_USAGE;
-    };
-    let mut drive = match open_drive(path) {
+    let opts = kernel_options(args);
+    let mut drive = match find_drive(args, &opts) {
         Ok(d) => d,
         Err(code) => return code,
     };

@@ -53,6 +53,16 @@ pub const MAX_CMDLINE_BYTES: usize = 4096;
 /// Bytes of a path given on the command line.
 pub const MAX_PATH_BYTES: usize = 4096;
 
+/// Bytes of one file name read from an ISO9660 or FAT image, as UTF-8 (255 UTF-16 units of a
+/// VFAT long name take at most 765).
+pub const MAX_DRIVE_NAME_BYTES: usize = 768;
+/// Bytes of one directory of an ISO9660 or FAT image (FAT's own limit: 65536 entries).
+pub const MAX_DRIVE_DIR_BYTES: usize = 2 * 1024 * 1024;
+/// ISO9660 volume descriptors read before the terminator.
+pub const MAX_ISO_DESCRIPTORS: usize = 32;
+/// Rock Ridge continuation areas (SUSP `CE`) followed for one directory record.
+pub const MAX_RR_CONTINUATIONS: usize = 16;
+
 /// Every bound above with its name and value, for the README check and for messages.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINKS", MAX_LINKS),
@@ -76,4 +86,8 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_LOG_LINE_BYTES", MAX_LOG_LINE_BYTES),
     ("MAX_CMDLINE_BYTES", MAX_CMDLINE_BYTES),
     ("MAX_PATH_BYTES", MAX_PATH_BYTES),
+    ("MAX_DRIVE_NAME_BYTES", MAX_DRIVE_NAME_BYTES),
+    ("MAX_DRIVE_DIR_BYTES", MAX_DRIVE_DIR_BYTES),
+    ("MAX_ISO_DESCRIPTORS", MAX_ISO_DESCRIPTORS),
+    ("MAX_RR_CONTINUATIONS", MAX_RR_CONTINUATIONS),
 ];
