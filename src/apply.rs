@@ -17,8 +17,8 @@ use core::fmt::Write;
 use heapless::Vec;
 use rustix::io::Errno;
 
-use crate::cli::{self, Args, EXIT_INVALID, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, State};
-use crate::limits::{MAX_CMDLINE_BYTES, MAX_LINKS, MAX_NETWORKS, MAX_ROUTES};
+use crate::cli::{self, Args, EXIT_INVALID, EXIT_OK, EXIT_PARTIAL, State};
+use crate::limits::{MAX_LINKS, MAX_NETWORKS, MAX_ROUTES};
 use crate::model::bond::OptionValue;
 use crate::model::{Config, LinkIdx, LinkKind};
 use crate::naming::{self, Names, NicTable};
@@ -52,16 +52,7 @@ struct Run<'a> {
 
 pub fn run(args: &Args, st: &mut State) -> i32 {
     crate::log::open_kmsg();
-    let mut line = [0u8; MAX_CMDLINE_BYTES];
-    let n = crate::sys::read_file(args.cmdline, &mut line).unwrap_or_else(|_| {
-        warn!("{}: cannot read the kernel command line", args.cmdline);
-        0
-    });
-    let text = match core::str::from_utf8(&line[..n]) {
-        Ok(t) => t,
-        Err(e) => core::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or(""),
-    };
-    let opts = crate::cmdline::parse(text);
+    let opts = cli::kernel_options(args);
     if opts.disabled {
         notice!("disabled by rd.configdrive=0");
         return EXIT_OK;
@@ -82,13 +73,7 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
         .timeout_secs
         .or(opts.timeout_secs)
         .unwrap_or(cli::DEFAULT_TIMEOUT_SECS);
-
-    // Drive discovery (without --drive) will take the label and the timeout from here.
-    let Some(path) = args.drive else {
-        error!("apply: --drive is required until drive discovery exists");
-        return EXIT_USAGE;
-    };
-    let mut drive = match cli::open_drive(path) {
+    let mut drive = match cli::find_drive(args, &opts) {
         Ok(d) => d,
         Err(code) => return code,
     };

@@ -431,13 +431,33 @@ fn rd_configdrive_0_does_nothing() {
 }
 
 #[test]
-fn apply_needs_a_drive_until_discovery_exists() {
+fn without_a_drive_apply_discovers_and_gives_up_after_the_timeout() {
+    let dir = std::env::temp_dir().join(format!("cdn-nodrive-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cmdline = dir.join("cmdline");
+    std::fs::write(
+        &cmdline,
+        "rd.configdrive.label=cdn-absent-label rd.configdrive.timeout=1\n",
+    )
+    .unwrap();
+    let t = Instant::now();
     let o = Command::new(BIN)
-        .args(["apply", "--cmdline", "/dev/null"])
+        .arg("apply")
+        .arg("--cmdline")
+        .arg(&cmdline)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--drive is required"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no config drive labelled \"cdn-absent-label\" found within 1 s"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "bounded by the timeout"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
