@@ -80,7 +80,8 @@ impl Default for Buffers {
 /// Bytes of a version directory name (`latest` or `YYYY-MM-DD`).
 type Version = Text<16>;
 
-/// Picks the version directory: `latest`, else the newest `YYYY-MM-DD`.
+/// Picks the version directory: `latest` (in any case: FAT short names list as `LATEST`),
+/// else the newest `YYYY-MM-DD`.
 pub fn version_dir(drive: &mut dyn Drive) -> Result<Option<Version>, DriveError> {
     let mut best: Option<Version> = None;
     let mut latest = false;
@@ -88,7 +89,7 @@ pub fn version_dir(drive: &mut dyn Drive) -> Result<Option<Version>, DriveError>
         if !is_dir {
             return;
         }
-        if name == "latest" {
+        if name.eq_ignore_ascii_case("latest") {
             latest = true;
         } else if is_date(name) && best.as_deref().is_none_or(|b| name > b) {
             best = crate::text::text(name).ok();
