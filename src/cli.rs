@@ -40,7 +40,7 @@ pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
 const USAGE: &str = "usage: configdrive-net apply  [--drive PATH] [--timeout SECS] [--root DIR] [--format LIST] [--runtime]
        configdrive-net plan   [--drive PATH]
        configdrive-net render --drive PATH --root DIR [--format LIST] [--runtime]
-options: --verbose  --quiet  --cmdline FILE  --resolv-conf FILE  --help  --version
+options: --verbose  --quiet  --cmdline FILE  --resolv-conf FILE  --sysfs DIR  --help  --version
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,8 @@ pub struct Args<'a> {
     pub cmdline: &'a str,
     /// Where apply writes resolv.conf (tests point it elsewhere).
     pub resolv_conf: &'a str,
+    /// Where sysfs is: the NICs are read from `<sysfs>/class/net` (tests point it elsewhere).
+    pub sysfs: &'a str,
 }
 
 /// Why the command line was refused.
@@ -115,6 +117,7 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
         quiet: false,
         cmdline: "/proc/cmdline",
         resolv_conf: "/etc/resolv.conf",
+        sysfs: "/sys",
     };
     while let Some(arg) = it.next() {
         let (opt, inline) = match arg.split_once('=') {
@@ -135,6 +138,7 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
             "--format" => a.format = Some(value("--format")?),
             "--cmdline" => a.cmdline = value("--cmdline")?,
             "--resolv-conf" => a.resolv_conf = value("--resolv-conf")?,
+            "--sysfs" => a.sysfs = value("--sysfs")?,
             "--timeout" => {
                 let v = value("--timeout")?;
                 match v.parse::<u32>() {
@@ -158,6 +162,11 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
         }
     }
     a.command = command.ok_or(UsageError::NoCommand)?;
+    if let Some(f) = a.format
+        && crate::render::parse_formats(f).is_none()
+    {
+        return Err(UsageError::BadValue("--format", f));
+    }
     match a.command {
         Command::Plan => {
             for (set, name) in [
@@ -192,6 +201,8 @@ pub struct State {
     pub buf: Buffers,
     pub nics: NicTable,
     pub names: Names,
+    /// One rendered file at a time (render, and apply with --root).
+    pub out: [u8; crate::limits::MAX_RENDERED_FILE_BYTES],
 }
 
 impl State {
@@ -203,6 +214,7 @@ impl State {
             names: Names {
                 links: heapless::Vec::new(),
             },
+            out: [0; crate::limits::MAX_RENDERED_FILE_BYTES],
         }
     }
 }
@@ -267,7 +279,8 @@ pub fn main(argv: &[&CStr], overflow: bool) -> i32 {
     let state = unsafe { &mut *(&raw mut STATE) };
     match args.command {
         Command::Plan => run_plan(&args, state),
-        Command::Apply | Command::Render => {
+        Command::Render => run_render(&args, state),
+        Command::Apply => {
             log::error(format_args!(
                 "{}: not implemented yet",
                 if args.command == Command::Apply {
@@ -316,7 +329,7 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
     if let Err(code) = read_drive(&mut drive, state) {
         return code;
     }
-    if let Err(e) = naming::from_sysfs(&mut state.nics) {
+    if let Err(e) = naming::from_sysfs(args.sysfs, &mut state.nics) {
         log::warn(format_args!(
             "cannot list network interfaces: {}",
             crate::sys::ErrnoName(e)
@@ -332,6 +345,50 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
     report(&state.cfg, &state.names);
     print_plan(&state.cfg, &state.names);
     EXIT_OK
+}
+
+fn run_render(args: &Args<'_>, state: &mut State) -> i32 {
+    let mut drive = match open_drive(args.drive.unwrap_or("")) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    if let Err(code) = read_drive(&mut drive, state) {
+        return code;
+    }
+    if let Err(e) = naming::from_sysfs(args.sysfs, &mut state.nics) {
+        log::warn(format_args!(
+            "cannot list network interfaces in {}: {}",
+            args.sysfs,
+            crate::sys::ErrnoName(e)
+        ));
+    }
+    state.names = match naming::resolve(&state.cfg, &state.nics) {
+        Ok(n) => n,
+        Err(e) => {
+            log::error(format_args!("{e}"));
+            return EXIT_INVALID;
+        }
+    };
+    report(&state.cfg, &state.names);
+    render_root(args, state)
+}
+
+/// The render step of `render`, and of `apply` given `--root`: writes the configuration of
+/// `state.cfg` under `args.root` in `args.format` (default `auto`). EXIT_OK when every file
+/// was written, else EXIT_PARTIAL (each problem is logged).
+pub fn render_root(args: &Args<'_>, state: &mut State) -> i32 {
+    use crate::render;
+    let opts = render::Options {
+        root: args.root.unwrap_or("/"),
+        formats: render::parse_formats(args.format.unwrap_or("auto")).unwrap_or(render::AUTO),
+        runtime: args.runtime,
+    };
+    let s = render::render(&state.cfg, &state.names, &opts, &mut state.out);
+    log::notice(format_args!(
+        "render {}: {} files written, {} left alone (not ours), {} stale removed, {} failed",
+        opts.root, s.written, s.kept, s.removed, s.failed
+    ));
+    if s.complete() { EXIT_OK } else { EXIT_PARTIAL }
 }
 
 /// Logs what the configuration holds beyond the operations: absent NICs, DHCP networks.

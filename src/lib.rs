@@ -24,5 +24,7 @@ pub mod naming;
 pub mod net;
 pub mod openstack;
 pub mod plan;
+pub mod render;
 pub mod sys;
 pub mod text;
+pub mod write;

@@ -53,6 +53,11 @@ pub const MAX_CMDLINE_BYTES: usize = 4096;
 /// Bytes of a path given on the command line.
 pub const MAX_PATH_BYTES: usize = 4096;
 
+/// Bytes of one rendered configuration file (netplan and ifupdown put every link in one).
+pub const MAX_RENDERED_FILE_BYTES: usize = 256 * 1024;
+/// Files one render writes (all formats together), remembered so the stale sweep keeps them.
+pub const MAX_RENDERED_FILES: usize = 2048;
+
 /// Every bound above with its name and value, for the README check and for messages.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINKS", MAX_LINKS),
@@ -76,4 +81,6 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_LOG_LINE_BYTES", MAX_LOG_LINE_BYTES),
     ("MAX_CMDLINE_BYTES", MAX_CMDLINE_BYTES),
     ("MAX_PATH_BYTES", MAX_PATH_BYTES),
+    ("MAX_RENDERED_FILE_BYTES", MAX_RENDERED_FILE_BYTES),
+    ("MAX_RENDERED_FILES", MAX_RENDERED_FILES),
 ];
