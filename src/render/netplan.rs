@@ -81,12 +81,7 @@ fn link(cx: &mut Cx, i: LinkIdx) {
         return;
     }
     let f = l3(cfg, i);
-    w!(
-        cx,
-        "      dhcp4: {}\n      dhcp6: {}",
-        f.dhcp4,
-        f.dhcp6 || f.stateless
-    );
+    w!(cx, "      dhcp4: {}\n      dhcp6: {}", f.dhcp4, f.dhcp6);
     w!(cx, "      accept-ra: {}", f.ra);
     if !f.any {
         w!(cx, "      link-local: []");

@@ -29,6 +29,10 @@ pub fn render(cx: &mut Cx) {
             if let Some(m) = mac {
                 w!(cx, "MACAddress={m}");
             }
+            // At creation too: a VLAN's MTU is checked against its parent's then.
+            if let Some(m) = l.mtu {
+                w!(cx, "MTUBytes={m}");
+            }
             match l.kind {
                 LinkKind::Bond { mode, .. } => {
                     w!(cx, "\n[Bond]\nMode={mode}");

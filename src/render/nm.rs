@@ -122,8 +122,9 @@ fn family(cx: &mut Cx, l: LinkIdx, v4: bool, method: &str, domains: bool) {
             w!(cx, "route{n}_options=onlink=true");
         }
     }
+    // NetworkManager refuses DNS on a disabled family (a v4 server on a v6-only link).
     let mut dns = super::dns(cfg, l)
-        .filter(|a| matches!(a, IpAddr::V4(_)) == v4)
+        .filter(|a| matches!(a, IpAddr::V4(_)) == v4 && method != "disabled")
         .peekable();
     if dns.peek().is_some() {
         let _ = cx.write_str("dns=");

@@ -148,3 +148,71 @@ fn rustix_uid() -> u32 {
         })
         .unwrap_or(1)
 }
+
+/// `key=value` lines of an INI-style file, with the section each is in.
+pub fn ini(text: &str) -> Vec<(String, String, String)> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') {
+            section = line.trim_matches(|c| c == '[' || c == ']').to_string();
+        } else if let Some((k, v)) = line.split_once('=') {
+            out.push((section.clone(), k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// The NICs of a case's sysfs tree as NAME=MAC arguments for tests/render-accept.sh.
+pub fn nics(case: &str) -> Vec<String> {
+    let dir = sysfs(case).join("class/net");
+    let mut out: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| {
+                let e = e.ok()?;
+                let mac = std::fs::read_to_string(e.path().join("address")).ok()?;
+                Some(format!(
+                    "{}={}",
+                    e.file_name().to_string_lossy(),
+                    mac.trim()
+                ))
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Runs tests/render-accept.sh; returns (success, output).
+pub fn accept(format: &str, root: &Path, nics: &[String]) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/render-accept.sh");
+    let o = Command::new(script)
+        .arg(format)
+        .arg(root)
+        .args(nics)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+/// True when the tests can run the consumers: root, and the tool installed. In CI a missing
+/// tool is a failure (tests/setup installs them); elsewhere the test says it skipped.
+pub fn can_run(tool: &str) -> bool {
+    let have = Path::new(tool).exists();
+    if is_root() && have {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run as root with {tool} installed (tests/setup)"
+    );
+    eprintln!("skipped: needs root and {tool}");
+    false
+}
