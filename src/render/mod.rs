@@ -145,6 +145,8 @@ pub struct Cx<'a> {
     /// Directory of the current format: its path under the root and, once opened, its fd.
     rel: Text<48>,
     dir: Option<OwnedFd>,
+    /// The directory could not be opened (reported once).
+    dir_failed: bool,
     /// Hashes of the paths written in this run, so the sweep keeps them.
     written: Vec<u32, MAX_RENDERED_FILES>,
     pub sum: Summary,
@@ -182,6 +184,7 @@ impl<'a> Cx<'a> {
     /// Selects the directory of the place `p` for the files that follow.
     fn place(&mut self, p: usize) {
         self.dir = None;
+        self.dir_failed = false;
         self.rel.clear();
         let etc = PLACES[p].etc;
         if self.runtime && PLACES[p].runtime {
@@ -203,7 +206,7 @@ impl<'a> Cx<'a> {
     pub fn commit(&mut self, name: fmt::Arguments<'_>, mode: u32) {
         let mut file: Text<64> = Text::new();
         let _ = file.write_fmt(name);
-        if self.rofs {
+        if self.rofs || self.dir_failed {
             return;
         }
         let _ = self.written.push(fnv(&[&self.rel, &file]));
@@ -219,7 +222,10 @@ impl<'a> Cx<'a> {
         if self.dir.is_none() {
             match self.root.dir(&self.rel, true) {
                 Ok(fd) => self.dir = Some(fd),
-                Err(e) => return self.fail(e, ""),
+                Err(e) => {
+                    self.dir_failed = true;
+                    return self.fail(e, "");
+                }
             }
         }
         let Some(dir) = &self.dir else { return };
@@ -248,6 +254,14 @@ impl<'a> Cx<'a> {
             crate::error!(
                 "{}: read-only file system; cannot write the network configuration",
                 self.root_path
+            );
+        } else if file.is_empty() {
+            // Symlinks are refused on the way (ELOOP, or ENOTDIR for one to a directory).
+            crate::error!(
+                "{}/{}: cannot open or create this directory ({}); a symbolic link on the path is refused",
+                self.root_path,
+                self.rel,
+                ErrnoName(e)
             );
         } else {
             crate::error!(
@@ -316,6 +330,7 @@ pub fn render(cfg: &Config, names: &Names, opts: &Options<'_>, buf: &mut [u8]) -
         out: SliceWriter::new(buf),
         rel: Text::new(),
         dir: None,
+        dir_failed: false,
         written: Vec::new(),
         sum: Summary::default(),
         rofs: false,
