@@ -147,7 +147,7 @@ fn networkd(files: &Files) -> Net {
         for (s, k, v) in ini(text) {
             match (s.as_str(), k.as_str()) {
                 ("Match", "MACAddress")
-                    if !net.ifaces.get(&name).is_some_and(|i| i.mac.is_some()) =>
+                    if net.ifaces.get(&name).is_none_or(|i| i.mac.is_none()) =>
                 {
                     net.ifaces.entry(name.clone()).or_default().mac = Some(v.to_lowercase())
                 }
