@@ -54,7 +54,10 @@ fn link(cx: &mut Cx, i: LinkIdx) {
             settings(cx, i);
             first = false;
         }
-        for r in super::routes(cfg, i).filter(|r| r.network == n) {
+        super::each_route(cfg, i, &mut |r| {
+            if r.network != n {
+                return;
+            }
             let _ = write!(cx, "    up ip route replace {}", r.dest);
             if let Some(g) = r.gateway {
                 let _ = write!(cx, " via {g}");
@@ -67,7 +70,7 @@ fn link(cx: &mut Cx, i: LinkIdx) {
                 let _ = cx.write_str(" onlink");
             }
             w!(cx, " proto static");
-        }
+        });
     }
 }
 
@@ -104,20 +107,9 @@ fn settings(cx: &mut Cx, i: LinkIdx) {
     if let Some(b) = l.master {
         w!(cx, "    bond-master {}", cx.name(b));
     }
-    let mut dns = super::dns(cfg, i).peekable();
-    if dns.peek().is_some() {
-        let _ = cx.write_str("    dns-nameservers ");
-        let mut it = dns.map(|a| a as &dyn core::fmt::Display);
-        super::join(cx, &mut it, " ", false);
-        w!(cx, "");
-    }
-    let mut search = super::search(cfg, i).peekable();
-    if search.peek().is_some() {
-        let _ = cx.write_str("    dns-search ");
-        let mut it = search.map(|d| d as &dyn core::fmt::Display);
-        super::join(cx, &mut it, " ", false);
-        w!(cx, "");
-    }
+    use super::{DNS4, DNS6, SEARCH, list};
+    list(cx, i, DNS4 | DNS6, "    dns-nameservers ", " ", "\n");
+    list(cx, i, SEARCH, "    dns-search ", " ", "\n");
 }
 
 /// Reports when `etc/network/interfaces` does not include `interfaces.d/configdrive`.

@@ -59,11 +59,15 @@ pub fn render(cx: &mut Cx) {
             w!(cx, "BOOTPROTO=none\nMASTER={}\nSLAVE=yes", cx.name(b));
         } else {
             w!(cx, "BOOTPROTO={}", if f.dhcp4 { "dhcp" } else { "none" });
-            for (n, a) in super::addresses(cfg, i).filter(|a| a.is_ipv4()).enumerate() {
-                let k = Index(n);
-                w!(cx, "IPADDR{k}={}\nPREFIX{k}={}", a.addr, a.prefix);
-            }
-            for r in super::routes(cfg, i) {
+            let (mut n4, mut n6) = (0, 0);
+            super::each_addr(cfg, i, &mut |a| {
+                if a.is_ipv4() {
+                    let k = Index(n4);
+                    n4 += 1;
+                    w!(cx, "IPADDR{k}={}\nPREFIX{k}={}", a.addr, a.prefix);
+                }
+            });
+            super::each_route(cfg, i, &mut |r| {
                 let slot = if r.dest.is_ipv4() { &mut gw4 } else { &mut gw6 };
                 // On-link is implied for a link-local IPv6 gateway; others need the route file.
                 let ll = matches!(r.gateway, Some(crate::net::IpAddr::V6(g)) if crate::net::is_link_local_v6(&g));
@@ -71,7 +75,7 @@ pub fn render(cx: &mut Cx) {
                 {
                     *slot = Some(r);
                 }
-            }
+            });
             if let Some(g) = gw4.and_then(|r| r.gateway) {
                 w!(cx, "DEFROUTE=yes\nGATEWAY={g}");
             }
@@ -89,48 +93,39 @@ pub fn render(cx: &mut Cx) {
                     w!(cx, "IPV6_FORCE_ACCEPT_RA=yes");
                 }
             }
-            for (n, a) in super::addresses(cfg, i)
-                .filter(|a| !a.is_ipv4())
-                .enumerate()
-            {
-                match n {
-                    0 => w!(cx, "IPV6ADDR={a}"),
-                    1 => {
-                        let _ = write!(cx, "IPV6ADDR_SECONDARIES=\"{a}");
-                    }
-                    _ => {
-                        let _ = write!(cx, " {a}");
-                    }
+            super::each_addr(cfg, i, &mut |a| {
+                if !a.is_ipv4() {
+                    let _ = match n6 {
+                        0 => writeln!(cx, "IPV6ADDR={a}"),
+                        1 => write!(cx, "IPV6ADDR_SECONDARIES=\"{a}"),
+                        _ => write!(cx, " {a}"),
+                    };
+                    n6 += 1;
                 }
-            }
-            if super::addresses(cfg, i)
-                .filter(|a| !a.is_ipv4())
-                .nth(1)
-                .is_some()
-            {
+            });
+            if n6 > 1 {
                 w!(cx, "\"");
             }
             if let Some(g) = gw6.and_then(|r| r.gateway) {
                 w!(cx, "IPV6_DEFAULTGW={g}");
             }
-            for (n, a) in super::dns(cfg, i).enumerate() {
-                w!(cx, "DNS{}={a}", n + 1);
-            }
-            let mut search = super::search(cfg, i).peekable();
-            if search.peek().is_some() {
-                let _ = cx.write_str("DOMAIN=\"");
-                let mut it = search.map(|d| d as &dyn core::fmt::Display);
-                super::join(cx, &mut it, " ", false);
-                w!(cx, "\"");
-            }
+            let mut n = 0;
+            super::each_name(cfg, i, super::DNS4 | super::DNS6, &mut |a| {
+                n += 1;
+                w!(cx, "DNS{n}={a}");
+            });
+            super::list(cx, i, super::SEARCH, "DOMAIN=\"", " ", "\"\n");
         }
         cx.commit(format_args!("ifcfg-{name}"), 0o644);
         for (v4, file) in [(true, "route"), (false, "route6")] {
             let gw = if v4 { gw4 } else { gw6 };
             let mut any = false;
-            for r in super::routes(cfg, i).filter(|r| r.dest.is_ipv4() == v4) {
-                if gw.is_some_and(|g| core::ptr::eq(g, r)) || l.master.is_some() {
-                    continue;
+            super::each_route(cfg, i, &mut |r| {
+                if r.dest.is_ipv4() != v4
+                    || gw.is_some_and(|g| core::ptr::eq(g, r))
+                    || l.master.is_some()
+                {
+                    return;
                 }
                 if !any {
                     cx.begin();
@@ -145,7 +140,7 @@ pub fn render(cx: &mut Cx) {
                     let _ = write!(cx, " metric {m}");
                 }
                 w!(cx, "{}", if r.on_link { " onlink" } else { "" });
-            }
+            });
             if any {
                 cx.commit(format_args!("{file}-{name}"), 0o644);
             }

@@ -30,7 +30,7 @@ use rustix::io::Errno;
 use crate::limits::{MAX_RENDERED_FILE_BYTES, MAX_RENDERED_FILES};
 use crate::model::{Config, LinkIdx, NetKind, Route};
 use crate::naming::Names;
-use crate::net::{IpAddr, IpCidr};
+use crate::net::IpCidr;
 use crate::sys::ErrnoName;
 use crate::text::{SliceWriter, Text};
 use crate::write::{self, MARKER, Root, Wrote};
@@ -427,67 +427,79 @@ pub fn l3(cfg: &Config, l: LinkIdx) -> L3 {
     f
 }
 
-/// The static addresses of link `l`.
-pub fn addresses(cfg: &Config, l: LinkIdx) -> impl Iterator<Item = IpCidr> + '_ {
-    cfg.networks_of(l)
-        .filter(|(_, n)| n.kind == NetKind::Static)
-        .filter_map(|(_, n)| n.address)
-}
-
-/// The routes of link `l` that belong to static networks (a DHCP network's routes wait
-/// for its lease, as in `plan`).
-pub fn routes(cfg: &Config, l: LinkIdx) -> impl Iterator<Item = &Route> + '_ {
-    cfg.routes_of(l)
-        .map(|(_, r)| r)
-        .filter(|r| cfg.network(r.network).kind == NetKind::Static)
-}
-
-/// DNS servers for link `l` (its own, then the global ones, without repeats), if it has L3.
-pub fn dns<'c>(cfg: &'c Config, l: LinkIdx) -> impl Iterator<Item = &'c IpAddr> + 'c {
-    let on = cfg.link(l).master.is_none() && cfg.networks_of(l).next().is_some();
-    let all = move || {
-        let mine = cfg.dns_servers.iter().filter(move |s| s.link == Some(l));
-        mine.chain(cfg.dns_servers.iter().filter(|s| s.link.is_none()))
-    };
-    all()
-        .enumerate()
-        .filter(move |(i, s)| on && !all().take(*i).any(|o| o.addr == s.addr))
-        .map(|(_, s)| &s.addr)
-}
-
-/// Search domains for link `l`, as [`dns`].
-pub fn search<'c>(
-    cfg: &'c Config,
-    l: LinkIdx,
-) -> impl Iterator<Item = &'c crate::model::Domain> + 'c {
-    let on = cfg.link(l).master.is_none() && cfg.networks_of(l).next().is_some();
-    let all = move || {
-        let mine = cfg.dns_search.iter().filter(move |s| s.link == Some(l));
-        mine.chain(cfg.dns_search.iter().filter(|s| s.link.is_none()))
-    };
-    all()
-        .enumerate()
-        .filter(move |(i, s)| on && !all().take(*i).any(|o| o.name == s.name))
-        .map(|(_, s)| &s.name)
-}
-
-/// Writes each item of `items` followed by `sep` (`dns=a;b;`) or between them (`sep_last`
-/// false: `a b`).
-pub fn join(
-    cx: &mut Cx,
-    items: &mut dyn Iterator<Item = &dyn fmt::Display>,
-    sep: &str,
-    after: bool,
-) {
-    for (i, x) in items.enumerate() {
-        if i > 0 && !after {
-            let _ = cx.write_str(sep);
-        }
-        let _ = write!(cx, "{x}");
-        if after {
-            let _ = cx.write_str(sep);
+/// Calls `f` with each static address of link `l`.
+pub fn each_addr(cfg: &Config, l: LinkIdx, f: &mut dyn FnMut(IpCidr)) {
+    for n in cfg.networks.iter() {
+        if let (true, NetKind::Static, Some(a)) = (n.link == l, n.kind, n.address) {
+            f(a)
         }
     }
+}
+
+/// Calls `f` with each route of link `l` that belongs to a static network (a DHCP
+/// network's routes wait for its lease, as in `plan`).
+pub fn each_route<'c>(cfg: &'c Config, l: LinkIdx, f: &mut dyn FnMut(&'c Route)) {
+    for r in cfg.routes.iter() {
+        if r.link == l && cfg.network(r.network).kind == NetKind::Static {
+            f(r)
+        }
+    }
+}
+
+/// Item bits for [`each_name`] and [`list`].
+pub const DNS4: u8 = 1;
+pub const DNS6: u8 = 2;
+pub const SEARCH: u8 = 4;
+
+/// Calls `f` with the DNS servers (of the families in `what`) or the search domains of link
+/// `l`: its own, then the global ones, without repeats; none for a link without L3.
+pub fn each_name(cfg: &Config, l: LinkIdx, what: u8, f: &mut dyn FnMut(&dyn fmt::Display)) {
+    if cfg.link(l).master.is_some() || !cfg.networks.iter().any(|n| n.link == l) {
+        return;
+    }
+    for scope in [Some(l), None] {
+        if what & SEARCH != 0 {
+            let all = &cfg.dns_search;
+            for (i, d) in all.iter().enumerate() {
+                let before = |o: &crate::model::SearchDomain| o.name == d.name;
+                if d.link == scope
+                    && !all[..i].iter().any(|o| o.link == scope && before(o))
+                    && !(scope.is_none() && all.iter().any(|o| o.link == Some(l) && before(o)))
+                {
+                    f(&d.name)
+                }
+            }
+        } else {
+            let all = &cfg.dns_servers;
+            for (i, d) in all.iter().enumerate() {
+                let fam = if d.addr.is_ipv4() { DNS4 } else { DNS6 };
+                let same = |o: &crate::model::DnsServer| o.addr == d.addr;
+                if d.link == scope
+                    && what & fam != 0
+                    && !all[..i].iter().any(|o| o.link == scope && same(o))
+                    && !(scope.is_none() && all.iter().any(|o| o.link == Some(l) && same(o)))
+                {
+                    f(&d.addr)
+                }
+            }
+        }
+    }
+}
+
+/// Writes `head`, the items of [`each_name`] separated by `sep`, then `tail`; nothing when
+/// there are none. Returns whether anything was written.
+pub fn list(cx: &mut Cx, l: LinkIdx, what: u8, head: &str, sep: &str, tail: &str) -> bool {
+    let cfg = cx.cfg;
+    let mut n = 0;
+    each_name(cfg, l, what, &mut |x| {
+        let _ = cx.write_str(if n == 0 { head } else { sep });
+        let _ = write!(cx, "{x}");
+        n += 1;
+    });
+    if n > 0 {
+        let _ = cx.write_str(tail);
+    }
+    n > 0
 }
 
 /// Writes a bond option's value: kernel spelling, lists joined with `sep`, and the four
@@ -498,11 +510,9 @@ pub fn bond_value(cx: &mut Cx, o: &crate::model::BondOption, sep: &str, ms: bool
     let def = o.def();
     match &o.value {
         V::Ipv4List { addrs, len } => {
-            let mut it = addrs
-                .iter()
-                .take(*len as usize)
-                .map(|a| a as &dyn fmt::Display);
-            join(cx, &mut it, sep, false);
+            for (i, a) in addrs.iter().take(*len as usize).enumerate() {
+                let _ = write!(cx, "{}{a}", if i > 0 { sep } else { "" });
+            }
         }
         V::Interface(l) => {
             let n = cx.name(*l);

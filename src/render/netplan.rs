@@ -86,44 +86,39 @@ fn link(cx: &mut Cx, i: LinkIdx) {
     if !f.any {
         w!(cx, "      link-local: []");
     }
-    let mut addrs = super::addresses(cfg, i).peekable();
-    if addrs.peek().is_some() {
-        w!(cx, "      addresses:");
-        for a in addrs {
-            w!(cx, "        - \"{a}\"");
+    let mut head = "      addresses:\n";
+    super::each_addr(cfg, i, &mut |a| {
+        w!(cx, "{head}        - \"{a}\"");
+        head = "";
+    });
+    let mut head = "      routes:\n";
+    super::each_route(cfg, i, &mut |r| {
+        w!(cx, "{head}        - to: \"{}\"", r.dest);
+        head = "";
+        if let Some(g) = r.gateway {
+            w!(cx, "          via: \"{g}\"");
         }
-    }
-    let mut routes = super::routes(cfg, i).peekable();
-    if routes.peek().is_some() {
-        w!(cx, "      routes:");
-        for r in routes {
-            w!(cx, "        - to: \"{}\"", r.dest);
-            if let Some(g) = r.gateway {
-                w!(cx, "          via: \"{g}\"");
-            }
-            if let Some(m) = r.metric {
-                w!(cx, "          metric: {m}");
-            }
-            if r.on_link {
-                w!(cx, "          on-link: true");
-            }
+        if let Some(m) = r.metric {
+            w!(cx, "          metric: {m}");
         }
-    }
-    let mut dns = super::dns(cfg, i).peekable();
-    let mut search = super::search(cfg, i).peekable();
-    if dns.peek().is_some() || search.peek().is_some() {
+        if r.on_link {
+            w!(cx, "          on-link: true");
+        }
+    });
+    use super::{DNS4, DNS6, SEARCH, list};
+    let mut any = false;
+    super::each_name(cfg, i, DNS4 | DNS6, &mut |_| any = true);
+    super::each_name(cfg, i, SEARCH, &mut |_| any = true);
+    if any {
         w!(cx, "      nameservers:");
-        if dns.peek().is_some() {
-            let _ = cx.write_str("        addresses: [\"");
-            let mut it = dns.map(|a| a as &dyn core::fmt::Display);
-            super::join(cx, &mut it, "\", \"", false);
-            w!(cx, "\"]");
-        }
-        if search.peek().is_some() {
-            let _ = cx.write_str("        search: [\"");
-            let mut it = search.map(|d| d as &dyn core::fmt::Display);
-            super::join(cx, &mut it, "\", \"", false);
-            w!(cx, "\"]");
-        }
+        list(
+            cx,
+            i,
+            DNS4 | DNS6,
+            "        addresses: [\"",
+            "\", \"",
+            "\"]\n",
+        );
+        list(cx, i, SEARCH, "        search: [\"", "\", \"", "\"]\n");
     }
 }

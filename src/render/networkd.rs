@@ -9,7 +9,7 @@
 
 use core::fmt::Write;
 
-use super::{Cx, bond_value, l3, unsupported, w};
+use super::{Cx, DNS4, DNS6, SEARCH, bond_value, l3, list, unsupported, w};
 use crate::model::{LinkIdx, LinkKind, NicMatch};
 
 pub fn render(cx: &mut Cx) {
@@ -93,25 +93,15 @@ pub fn render(cx: &mut Cx) {
                 // link-local addresses either.
                 w!(cx, "LinkLocalAddressing=no");
             }
-            for a in super::dns(cfg, i) {
-                w!(cx, "DNS={a}");
-            }
-            let mut domains = super::search(cfg, i).peekable();
-            if domains.peek().is_some() {
-                let _ = cx.write_str("Domains=");
-                let mut it = domains.map(|d| d as &dyn core::fmt::Display);
-                super::join(cx, &mut it, " ", false);
-                w!(cx, "");
-            }
+            list(cx, i, DNS4 | DNS6, "DNS=", "\nDNS=", "\n");
+            list(cx, i, SEARCH, "Domains=", " ", "\n");
             for (v, vl) in cfg.links.iter().enumerate() {
                 if matches!(vl.kind, LinkKind::Vlan { parent, .. } if parent == i) {
                     w!(cx, "VLAN={}", cx.name(v as LinkIdx));
                 }
             }
-            for a in super::addresses(cfg, i) {
-                w!(cx, "\n[Address]\nAddress={a}");
-            }
-            for r in super::routes(cfg, i) {
+            super::each_addr(cfg, i, &mut |a| w!(cx, "\n[Address]\nAddress={a}"));
+            super::each_route(cfg, i, &mut |r| {
                 w!(cx, "\n[Route]\nDestination={}", r.dest);
                 if let Some(g) = r.gateway {
                     w!(cx, "Gateway={g}");
@@ -122,7 +112,7 @@ pub fn render(cx: &mut Cx) {
                 if r.on_link {
                     w!(cx, "GatewayOnLink=yes");
                 }
-            }
+            });
         }
         cx.commit(format_args!("10-configdrive-{name}.network"), 0o644);
     }

@@ -10,7 +10,6 @@ use core::fmt::Write;
 
 use super::{Cx, bond_value, l3, w};
 use crate::model::{LinkIdx, LinkKind, NicMatch};
-use crate::net::IpAddr;
 
 pub fn render(cx: &mut Cx) {
     let cfg = cx.cfg;
@@ -91,17 +90,19 @@ pub fn render(cx: &mut Cx) {
 fn family(cx: &mut Cx, l: LinkIdx, v4: bool, method: &str, domains: bool) {
     let cfg = cx.cfg;
     w!(cx, "\n[ipv{}]\nmethod={method}", if v4 { 4 } else { 6 });
-    for (n, a) in super::addresses(cfg, l)
-        .filter(|a| a.is_ipv4() == v4)
-        .enumerate()
-    {
-        w!(cx, "address{}={a}", n + 1);
-    }
-    for (n, r) in super::routes(cfg, l)
-        .filter(|r| r.dest.is_ipv4() == v4)
-        .enumerate()
-    {
-        let n = n + 1;
+    let mut n = 0;
+    super::each_addr(cfg, l, &mut |a| {
+        if a.is_ipv4() == v4 {
+            n += 1;
+            w!(cx, "address{n}={a}");
+        }
+    });
+    let mut n = 0;
+    super::each_route(cfg, l, &mut |r| {
+        if r.dest.is_ipv4() != v4 {
+            return;
+        }
+        n += 1;
         let _ = write!(cx, "route{n}={}", r.dest);
         if r.gateway.is_some() || r.metric.is_some() {
             let unspec = if v4 { "0.0.0.0" } else { "::" };
@@ -121,22 +122,13 @@ fn family(cx: &mut Cx, l: LinkIdx, v4: bool, method: &str, domains: bool) {
         if r.on_link {
             w!(cx, "route{n}_options=onlink=true");
         }
-    }
+    });
     // NetworkManager refuses DNS on a disabled family (a v4 server on a v6-only link).
-    let mut dns = super::dns(cfg, l)
-        .filter(|a| matches!(a, IpAddr::V4(_)) == v4 && method != "disabled")
-        .peekable();
-    if dns.peek().is_some() {
-        let _ = cx.write_str("dns=");
-        let mut it = dns.map(|a| a as &dyn core::fmt::Display);
-        super::join(cx, &mut it, ";", true);
-        w!(cx, "");
+    if method != "disabled" {
+        let fam = if v4 { super::DNS4 } else { super::DNS6 };
+        super::list(cx, l, fam, "dns=", ";", ";\n");
     }
-    let mut search = super::search(cfg, l).peekable();
-    if domains && search.peek().is_some() {
-        let _ = cx.write_str("dns-search=");
-        let mut it = search.map(|d| d as &dyn core::fmt::Display);
-        super::join(cx, &mut it, ";", true);
-        w!(cx, "");
+    if domains {
+        super::list(cx, l, super::SEARCH, "dns-search=", ";", ";\n");
     }
 }
