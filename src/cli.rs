@@ -40,7 +40,7 @@ const USAGE: &str = "usage: configdrive-net apply  [--drive PATH] [--timeout SEC
                               [--handoff klibc|dracut] [--handoff-root DIR] [--resolv-conf FILE]
        configdrive-net plan   [--drive PATH]
        configdrive-net render --drive PATH --root DIR [--format LIST] [--runtime]
-options: --verbose  --quiet  --cmdline FILE  --help  --version
+options: --verbose  --quiet  --cmdline FILE  --sysfs DIR  --help  --version
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct Args<'a> {
     pub handoff: Option<crate::handoff::Flavor>,
     /// Where the hand-off files go (`/`; tests point it elsewhere).
     pub handoff_root: &'a str,
+    /// Where sysfs is: the NICs are read from `<sysfs>/class/net` (tests point it elsewhere).
+    pub sysfs: &'a str,
 }
 
 /// Why the command line was refused.
@@ -121,6 +123,7 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
         resolv_conf: "/etc/resolv.conf",
         handoff: None,
         handoff_root: "/",
+        sysfs: "/sys",
     };
     while let Some(arg) = it.next() {
         let (opt, inline) = match arg.split_once('=') {
@@ -148,6 +151,7 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
                 );
             }
             "--handoff-root" => a.handoff_root = value("--handoff-root")?,
+            "--sysfs" => a.sysfs = value("--sysfs")?,
             "--timeout" => {
                 let v = value("--timeout")?;
                 match v.parse::<u32>() {
@@ -171,6 +175,11 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
         }
     }
     a.command = command.ok_or(UsageError::NoCommand)?;
+    if let Some(f) = a.format
+        && crate::render::parse_formats(f).is_none()
+    {
+        return Err(UsageError::BadValue("--format", f));
+    }
     match a.command {
         Command::Plan | Command::Render if a.handoff.is_some() => {
             return Err(UsageError::NotForCommand("--handoff"));
@@ -208,6 +217,8 @@ pub struct State {
     pub buf: Buffers,
     pub nics: NicTable,
     pub names: Names,
+    /// One rendered file at a time (render, and apply with --root).
+    pub out: [u8; crate::limits::MAX_RENDERED_FILE_BYTES],
 }
 
 impl State {
@@ -219,6 +230,7 @@ impl State {
             names: Names {
                 links: heapless::Vec::new(),
             },
+            out: [0; crate::limits::MAX_RENDERED_FILE_BYTES],
         }
     }
 }
@@ -284,10 +296,7 @@ pub fn main(argv: &[&CStr], overflow: bool) -> i32 {
     match args.command {
         Command::Plan => run_plan(&args, state),
         Command::Apply => crate::apply::run(&args, state),
-        Command::Render => {
-            log::error(format_args!("render: not implemented yet"));
-            EXIT_USAGE
-        }
+        Command::Render => run_render(&args, state),
     }
 }
 
@@ -361,9 +370,14 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
     if let Err(code) = read_drive(&mut drive, state) {
         return code;
     }
-    // rtnetlink first (permanent MACs, link kinds); sysfs if it cannot be used.
-    let nl = crate::rtnl::Rtnl::open().and_then(|mut nl| nl.read_links(&mut state.nics));
-    if let Err(e) = nl.or_else(|_| naming::from_sysfs(&mut state.nics)) {
+    // rtnetlink first (permanent MACs, link kinds); sysfs if it cannot be used, or if
+    // --sysfs names another tree.
+    let nl = if args.sysfs == "/sys" {
+        crate::rtnl::Rtnl::open().and_then(|mut nl| nl.read_links(&mut state.nics))
+    } else {
+        Err(rustix::io::Errno::NOENT)
+    };
+    if let Err(e) = nl.or_else(|_| naming::from_sysfs(args.sysfs, &mut state.nics)) {
         log::warn(format_args!(
             "cannot list network interfaces: {}",
             crate::sys::ErrnoName(e)
@@ -379,6 +393,50 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
     report(&state.cfg, &state.names);
     print_plan(&state.cfg, &state.names);
     EXIT_OK
+}
+
+fn run_render(args: &Args<'_>, state: &mut State) -> i32 {
+    let mut drive = match open_drive(args.drive.unwrap_or("")) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    if let Err(code) = read_drive(&mut drive, state) {
+        return code;
+    }
+    if let Err(e) = naming::from_sysfs(args.sysfs, &mut state.nics) {
+        log::warn(format_args!(
+            "cannot list network interfaces in {}: {}",
+            args.sysfs,
+            crate::sys::ErrnoName(e)
+        ));
+    }
+    state.names = match naming::resolve(&state.cfg, &state.nics) {
+        Ok(n) => n,
+        Err(e) => {
+            log::error(format_args!("{e}"));
+            return EXIT_INVALID;
+        }
+    };
+    report(&state.cfg, &state.names);
+    render_root(args, state)
+}
+
+/// The render step of `render`, and of `apply` given `--root`: writes the configuration of
+/// `state.cfg` under `args.root` in `args.format` (default `auto`). EXIT_OK when every file
+/// was written, else EXIT_PARTIAL (each problem is logged).
+pub fn render_root(args: &Args<'_>, state: &mut State) -> i32 {
+    use crate::render;
+    let opts = render::Options {
+        root: args.root.unwrap_or("/"),
+        formats: render::parse_formats(args.format.unwrap_or("auto")).unwrap_or(render::AUTO),
+        runtime: args.runtime,
+    };
+    let s = render::render(&state.cfg, &state.names, &opts, &mut state.out);
+    log::notice(format_args!(
+        "render {}: {} files written, {} left alone (not ours), {} stale removed, {} failed",
+        opts.root, s.written, s.kept, s.removed, s.failed
+    ));
+    if s.complete() { EXIT_OK } else { EXIT_PARTIAL }
 }
 
 /// Logs what the configuration holds beyond the operations: absent NICs, DHCP networks.

@@ -62,6 +62,10 @@ pub const MAX_DRIVE_DIR_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_ISO_DESCRIPTORS: usize = 32;
 /// Rock Ridge continuation areas (SUSP `CE`) followed for one directory record.
 pub const MAX_RR_CONTINUATIONS: usize = 16;
+/// Bytes of one rendered configuration file (netplan and ifupdown put every link in one).
+pub const MAX_RENDERED_FILE_BYTES: usize = 256 * 1024;
+/// Files one render writes (all formats together), remembered so the stale sweep keeps them.
+pub const MAX_RENDERED_FILES: usize = 2048;
 
 /// Every bound above with its name and value, for the README check and for messages.
 pub const ALL: &[(&str, usize)] = &[
@@ -90,4 +94,6 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_DRIVE_DIR_BYTES", MAX_DRIVE_DIR_BYTES),
     ("MAX_ISO_DESCRIPTORS", MAX_ISO_DESCRIPTORS),
     ("MAX_RR_CONTINUATIONS", MAX_RR_CONTINUATIONS),
+    ("MAX_RENDERED_FILE_BYTES", MAX_RENDERED_FILE_BYTES),
+    ("MAX_RENDERED_FILES", MAX_RENDERED_FILES),
 ];

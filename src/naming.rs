@@ -63,7 +63,7 @@ impl NicTable {
         self.nics.iter().find(|n| n.ifindex == ifindex)
     }
 
-    /// Physical NICs in bus order (ties broken by interface index).
+    /// Physical NICs in bus order (ties broken by interface index, then name).
     fn bus_order(&self) -> Vec<usize, MAX_NICS> {
         let mut order: Vec<usize, MAX_NICS> = (0..self.nics.len())
             .filter(|&i| self.nics[i].physical)
@@ -79,9 +79,9 @@ impl NicTable {
         order
     }
 
-    fn key(&self, i: usize) -> (bool, &str, u32) {
+    fn key(&self, i: usize) -> (bool, &str, u32, &str) {
         let n = &self.nics[i];
-        (n.bus.is_empty(), n.bus.as_str(), n.ifindex)
+        (n.bus.is_empty(), n.bus.as_str(), n.ifindex, n.name.as_str())
     }
 }
 
@@ -295,15 +295,19 @@ fn fresh(cfg: &Config, names: &Names, prefix: &str, start: u16) -> IfName {
     }
 }
 
-/// Reads the running system's interfaces from sysfs (`/sys/class/net`): a fallback for when
-/// rtnetlink cannot be used (the dry run as a user without CAP_NET_ADMIN still reads it).
-pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
+/// Reads the running system's interfaces from sysfs (`<sys>/class/net`, `sys` normally
+/// `/sys`): a fallback for when rtnetlink cannot be used (the dry run as a user without
+/// CAP_NET_ADMIN still reads it), and, with `--sysfs DIR`, a fixed set of NICs for tests
+/// (a tree with only `address` files is enough: a missing `type` counts as Ethernet).
+pub fn from_sysfs(sys: &str, table: &mut NicTable) -> Result<(), rustix::io::Errno> {
     use core::mem::MaybeUninit;
     use rustix::fs::{Mode, OFlags, RawDir, openat};
     table.nics.clear();
+    let mut base: Text<256> = Text::new();
+    write!(base, "{sys}/class/net").map_err(|_| rustix::io::Errno::NAMETOOLONG)?;
     let dir = openat(
         rustix::fs::CWD,
-        "/sys/class/net",
+        base.as_str(),
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
@@ -318,8 +322,8 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
             continue;
         }
         let read = |attr: &str, out: &mut [u8]| -> Option<usize> {
-            let mut p: Text<64> = Text::new();
-            write!(p, "/sys/class/net/{name}/{attr}").ok()?;
+            let mut p: Text<320> = Text::new();
+            write!(p, "{base}/{name}/{attr}").ok()?;
             crate::sys::read_file(&p, out).ok()
         };
         let mut b = [0u8; 512];
@@ -330,9 +334,10 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
             .and_then(|n| text(&b, n).parse().ok())
             .unwrap_or(0);
         let mac: Option<Mac> = read("address", &mut b).and_then(|n| text(&b, n).parse().ok());
-        let arp_type: u32 = read("type", &mut b)
-            .and_then(|n| text(&b, n).parse().ok())
-            .unwrap_or(0);
+        let arp_type: u32 = match read("type", &mut b) {
+            Some(n) => text(&b, n).parse().unwrap_or(0),
+            None => 1,
+        };
         let uevent = read("uevent", &mut b).map(|n| text(&b, n)).unwrap_or("");
         let virtual_kind = uevent.lines().any(|l| {
             matches!(
@@ -359,8 +364,8 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
         };
         // The parent device names the bus position (`device` links to e.g. ../../0000:00:03.0).
         let mut link = [0u8; 256];
-        let mut p: Text<64> = Text::new();
-        let _ = write!(p, "/sys/class/net/{name}/device");
+        let mut p: Text<320> = Text::new();
+        let _ = write!(p, "{base}/{name}/device");
         if let Ok(n) = rustix::fs::readlinkat_raw(rustix::fs::CWD, p.as_str(), &mut link[..])
             && let Ok(target) = core::str::from_utf8(&link[..n])
         {

@@ -48,6 +48,11 @@ impl<'a> SliceWriter<'a> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Forgets what was written, to reuse the buffer.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.overflow = false;
+    }
     /// True when some output did not fit.
     pub fn overflowed(&self) -> bool {
         self.overflow
