@@ -60,15 +60,6 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
     if opts.debug && !args.quiet {
         crate::log::set_stderr_level(crate::log::Level::Debug);
     }
-    for (set, opt) in [
-        (args.root.is_some(), "--root"),
-        (args.format.is_some(), "--format"),
-        (args.runtime, "--runtime"),
-    ] {
-        if set {
-            warn!("{opt}: writing configuration is not implemented yet; ignored");
-        }
-    }
     let timeout = args
         .timeout_secs
         .or(opts.timeout_secs)
@@ -140,7 +131,14 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
         r.failed,
         r.skipped
     );
-    if r.failed + r.skipped > 0 {
+    let partial = r.failed + r.skipped > 0;
+    // The configuration for the real root, from the same model and names.
+    let rendered = if args.root.is_some() {
+        cli::render_root(args, st)
+    } else {
+        EXIT_OK
+    };
+    if partial || rendered != EXIT_OK {
         EXIT_PARTIAL
     } else {
         EXIT_OK

@@ -39,7 +39,7 @@ pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
 const USAGE: &str = "usage: configdrive-net apply  [--drive PATH] [--timeout SECS] [--root DIR] [--format LIST] [--runtime]
                               [--handoff klibc|dracut] [--handoff-root DIR] [--resolv-conf FILE]
        configdrive-net plan   [--drive PATH]
-       configdrive-net render --drive PATH --root DIR [--format LIST] [--runtime]
+       configdrive-net render [--drive PATH] --root DIR [--format LIST] [--runtime]
 options: --verbose  --quiet  --cmdline FILE  --sysfs DIR  --help  --version
 ";
 
@@ -196,14 +196,8 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
             }
         }
         Command::Render => {
-            if a.drive.is_none() {
-                return Err(UsageError::Required("--drive"));
-            }
             if a.root.is_none() {
                 return Err(UsageError::Required("--root"));
-            }
-            if a.timeout_secs.is_some() {
-                return Err(UsageError::NotForCommand("--timeout"));
             }
         }
         Command::Apply => {}
@@ -361,17 +355,12 @@ pub fn read_drive(drive: &mut dyn Drive, state: &mut State) -> Result<(), i32> {
     })
 }
 
-fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
+/// What `plan` and `render` share: find (or open) the drive and read it, list the NICs
+/// (rtnetlink, else sysfs; `--sysfs DIR` reads that tree instead) and name the links.
+fn prepare(args: &Args<'_>, state: &mut State) -> Result<(), i32> {
     let opts = kernel_options(args);
-    let mut drive = match find_drive(args, &opts) {
-        Ok(d) => d,
-        Err(code) => return code,
-    };
-    if let Err(code) = read_drive(&mut drive, state) {
-        return code;
-    }
-    // rtnetlink first (permanent MACs, link kinds); sysfs if it cannot be used, or if
-    // --sysfs names another tree.
+    let mut drive = find_drive(args, &opts)?;
+    read_drive(&mut drive, state)?;
     let nl = if args.sysfs == "/sys" {
         crate::rtnl::Rtnl::open().and_then(|mut nl| nl.read_links(&mut state.nics))
     } else {
@@ -383,42 +372,27 @@ fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
             crate::sys::ErrnoName(e)
         ));
     }
-    state.names = match naming::resolve(&state.cfg, &state.nics) {
-        Ok(n) => n,
-        Err(e) => {
-            log::error(format_args!("{e}"));
-            return EXIT_INVALID;
-        }
-    };
+    state.names = naming::resolve(&state.cfg, &state.nics).map_err(|e| {
+        log::error(format_args!("{e}"));
+        EXIT_INVALID
+    })?;
     report(&state.cfg, &state.names);
+    Ok(())
+}
+
+fn run_plan(args: &Args<'_>, state: &mut State) -> i32 {
+    if let Err(code) = prepare(args, state) {
+        return code;
+    }
     print_plan(&state.cfg, &state.names);
     EXIT_OK
 }
 
 fn run_render(args: &Args<'_>, state: &mut State) -> i32 {
-    let mut drive = match open_drive(args.drive.unwrap_or("")) {
-        Ok(d) => d,
-        Err(code) => return code,
-    };
-    if let Err(code) = read_drive(&mut drive, state) {
-        return code;
+    match prepare(args, state) {
+        Ok(()) => render_root(args, state),
+        Err(code) => code,
     }
-    if let Err(e) = naming::from_sysfs(args.sysfs, &mut state.nics) {
-        log::warn(format_args!(
-            "cannot list network interfaces in {}: {}",
-            args.sysfs,
-            crate::sys::ErrnoName(e)
-        ));
-    }
-    state.names = match naming::resolve(&state.cfg, &state.nics) {
-        Ok(n) => n,
-        Err(e) => {
-            log::error(format_args!("{e}"));
-            return EXIT_INVALID;
-        }
-    };
-    report(&state.cfg, &state.names);
-    render_root(args, state)
 }
 
 /// The render step of `render`, and of `apply` given `--root`: writes the configuration of
@@ -522,10 +496,8 @@ mod tests {
             parse_args(&["render", "--drive", "d"]),
             Err(UsageError::Required("--root"))
         );
-        assert_eq!(
-            parse_args(&["render", "--root", "r"]),
-            Err(UsageError::Required("--drive"))
-        );
+        // Without --drive, render finds the drive as apply does.
+        assert_eq!(parse_args(&["render", "--root", "r"]).unwrap().drive, None);
         assert_eq!(
             parse_args(&["plan", "--root", "r"]),
             Err(UsageError::NotForCommand("--root"))

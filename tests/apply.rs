@@ -580,3 +580,40 @@ fn an_absent_nic_is_not_handed_off() {
     );
     assert!(!root.join("run/net-n0.conf").exists());
 }
+
+#[test]
+fn apply_with_root_also_writes_the_configuration_for_the_real_root() {
+    let Some(ns) = Ns::new("render") else { return };
+    sample_nics(&ns);
+    let root = ns.dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let r = root.to_str().unwrap();
+    let o = ns.apply(
+        Path::new(SAMPLE),
+        &["--root", r, "--runtime", "--format", "networkd,nm"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The NICs' names come from the same link dump apply used.
+    let net = std::fs::read_to_string(root.join("run/systemd/network/10-configdrive-n0.network"))
+        .unwrap();
+    assert!(
+        net.contains("Address=192.0.2.10/24") && net.contains("KeepConfiguration=static"),
+        "{net}"
+    );
+    let nm = root.join("run/NetworkManager/system-connections/configdrive-n1.nmconnection");
+    assert!(
+        std::fs::read_to_string(&nm)
+            .unwrap()
+            .contains("address1=198.51.100.10/24")
+    );
+    assert!(
+        !root.join("etc").exists(),
+        "--runtime writes nothing under etc"
+    );
+    // A format that cannot be written makes the run partial, and says why.
+    let o = ns.apply(
+        Path::new(SAMPLE),
+        &["--root", r, "--runtime", "--format", "eni"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
