@@ -6,7 +6,7 @@
 # Usage: tests/bench-drive.sh [CORPUS_CASE_DIR] [ITERATIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpus=$(cd .. && for c in ../shared/corpus shared/corpus; do [ -d "$c" ] && realpath "$c" && break; done)
+corpus=$PWD/tests/corpus
 src=${1:-$corpus/talos/openstack-mixed-bond-vlan-ipv6/config-drive}
 n=${2:-2000}
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT

@@ -14,11 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 case=${1:-glean/liberty}
 runs=${2:-200}
-corpus=${CONFIGDRIVE_CORPUS:-}
-for c in "$corpus" ../shared/corpus ../../shared/corpus; do
-    [ -n "$c" ] && [ -d "$c/$case" ] && { corpus=$(realpath "$c"); break; }
-done
-[ -d "$corpus/$case" ] || { echo "corpus case $case not found (set CONFIGDRIVE_CORPUS)" >&2; exit 1; }
+corpus=$(realpath tests/corpus)
+[ -d "$corpus/$case" ] || { echo "corpus case $case not found in tests/corpus" >&2; exit 1; }
 drive=$corpus/$case/config-drive
 sys=$corpus/$case/sys
 

@@ -70,16 +70,7 @@ fn run(cmd: &mut Command) {
 }
 
 fn case() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rel = "glean/rax-iad/config-drive";
-    [
-        here.join("../../shared/corpus"),
-        here.join("../shared/corpus"),
-    ]
-    .into_iter()
-    .map(|c| c.join(rel))
-    .find(|c| c.is_dir())
-    .expect("corpus case glean/rax-iad")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/glean/rax-iad/config-drive")
 }
 
 /// A label no other device has: at most 11 characters (FAT's limit).

@@ -10,7 +10,6 @@ use std::process::Command;
 
 use configdrive_net::drive::{self, AnyDrive, Drive};
 
-const CORPUS: &str = "../../shared/corpus";
 /// nova's genisoimage flags (nova/virt/configdrive.py), without -o, -V and the source.
 const NOVA_FLAGS: &[&str] = &[
     "-ldots",
@@ -23,14 +22,7 @@ const NOVA_FLAGS: &[&str] = &[
 ];
 
 fn corpus_root() -> PathBuf {
-    // The worktree sits in /work/wt/<name>, CI's clone beside a copy of shared/.
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for c in [here.join(CORPUS), here.join("../shared/corpus")] {
-        if c.is_dir() {
-            return c;
-        }
-    }
-    panic!("corpus not found beside {}", here.display());
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
 fn corpus_cases() -> Vec<PathBuf> {

@@ -436,11 +436,12 @@ pub fn each_addr(cfg: &Config, l: LinkIdx, f: &mut dyn FnMut(IpCidr)) {
     }
 }
 
-/// Calls `f` with each route of link `l` that belongs to a static network (a DHCP
-/// network's routes wait for its lease, as in `plan`).
+/// Calls `f` with each route of link `l`. Routes of DHCP and SLAAC networks are written too:
+/// the real root's manager adds them once the lease or advertisement has configured the link
+/// (the initramfs, which runs no DHCP client, leaves them out).
 pub fn each_route<'c>(cfg: &'c Config, l: LinkIdx, f: &mut dyn FnMut(&'c Route)) {
     for r in cfg.routes.iter() {
-        if r.link == l && cfg.network(r.network).kind == NetKind::Static {
+        if r.link == l {
             f(r)
         }
     }

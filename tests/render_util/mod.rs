@@ -25,25 +25,12 @@ pub const CASES: &[&str] = &[
     "afterburn/ibmcloud-classic-two-nics-static-routes",
     "nova/network-metadata-two-nics-dual-stack",
     "afterburn/kubevirt-static-dualstack-dhcp-mix",
+    "afterburn/kubevirt-dhcp-with-static-gw-dns",
 ];
 
-/// The shared corpus: $CONFIGDRIVE_CORPUS, else `shared/corpus` beside the repository or
-/// one level further up (worktrees).
+/// The corpus of real config drives kept with the tests (tests/corpus).
 pub fn corpus() -> PathBuf {
-    if let Ok(p) = std::env::var("CONFIGDRIVE_CORPUS") {
-        return PathBuf::from(p);
-    }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in [repo.parent(), repo.parent().and_then(Path::parent)]
-        .into_iter()
-        .flatten()
-    {
-        let c = up.join("shared/corpus");
-        if c.is_dir() {
-            return c;
-        }
-    }
-    panic!("corpus not found: set CONFIGDRIVE_CORPUS or put shared/corpus beside the repository");
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
 pub fn bin() -> &'static str {
