@@ -315,11 +315,14 @@ def vfat_drive(src, out):
 # --- QEMU -------------------------------------------------------------------------------------
 
 
-def nic(mac, idx, net=None, host=None, fwd=()):
+def nic(mac, idx, net=None, host=None, fwd=(), ipv6=True):
     """QEMU arguments for virtio NIC `idx` with MAC `mac` on its own user-mode network,
     isolated (restrict=on: nothing leaves the host's loopback) except for `fwd`
-    (guestfwd=/hostfwd= rules). `net`/`host` set slirp's subnet and its own address."""
+    (guestfwd=/hostfwd= rules). `net`/`host` set slirp's subnet and its own address;
+    ipv6=False: no IPv6 on it (no router advertisements, no SLAAC addresses)."""
     opts = [f"user,id=n{idx},restrict=on"]
+    if not ipv6:
+        opts.append("ipv6=off")
     if net:
         opts.append(f"net={net}")
     if host:
@@ -449,3 +452,56 @@ def blocks(text):
 def says(text, tag):
     """The words after `@@VM TAG` lines."""
     return [m.group(1) for m in re.finditer(rf"^@@VM {re.escape(tag)} ?(.*)$", text, re.M)]
+
+
+# --- test cases -------------------------------------------------------------------------------
+
+
+def network_json(drive):
+    """The parsed network_data.json (or glean's network_info.json) of a drive folder."""
+    for name in ("network_data.json", "network_info.json"):
+        p = os.path.join(drive, "openstack", "latest", name)
+        if os.path.exists(p):
+            return json.load(open(p))
+    raise FileNotFoundError(f"{drive}: no openstack/latest/network_data.json")
+
+
+def nic_macs(drive):
+    """The MACs of the links a drive expects as NICs (every link but bonds and VLANs), in
+    file order: attach them in this order and the guest names them eth0, eth1, ..."""
+    return [l["ethernet_mac_address"].lower() for l in network_json(drive).get("links", [])
+            if l.get("type") not in ("bond", "vlan") and l.get("ethernet_mac_address")]
+
+
+def copy_drive(src, dest, subst=None):
+    """A copy of drive folder `src` at `dest`, with each (old, new) of `subst` replaced in
+    every file (to turn a corpus case's redacted values into valid ones)."""
+    shutil.copytree(src, dest)
+    for d, _, files in os.walk(dest):
+        for f in files:
+            p = os.path.join(d, f)
+            text = open(p, "rb").read()
+            for old, new in subst or ():
+                text = text.replace(old.encode(), new.encode())
+            open(p, "wb").write(text)
+    return dest
+
+
+def drive_image(src, fmt, out_base):
+    """`src` as an "iso" or "vfat" config drive image (path returned)."""
+    if fmt == "iso":
+        return iso_drive(src, out_base + ".iso")
+    if fmt == "vfat":
+        return vfat_drive(src, out_base + ".vfat")
+    raise ValueError(fmt)
+
+
+def drive_arg():
+    """The --drive argument for the guest's `configdrive-net apply` (see DRIVE_MODE)."""
+    return {"dir": "--drive /cfg", "dev": "--drive /dev/vda", "discover": ""}[DRIVE_MODE]
+
+
+def logdir(test):
+    d = os.environ.get("VM_LOGS", os.path.join(REPO, "target", "vm-logs", test))
+    os.makedirs(d, exist_ok=True)
+    return d

@@ -17,7 +17,8 @@ vm_block() {
 
 # vm_state PREFIX: the kernel's network state, each as a block PREFIX.NAME:
 #   link, addr, route4, route6 (iproute2 JSON), bonding (/proc/net/bonding/*),
-#   vlan (/proc/net/vlan/config), resolv (/etc/resolv.conf), hostname.
+#   vlan (/proc/net/vlan/config), sysctl (IPv6 accept_ra and autoconf per interface),
+#   resolv (/etc/resolv.conf), hostname.
 vm_state() {
     vm_block "$1.link" /usr/sbin/ip -j -d link show
     vm_block "$1.addr" /usr/sbin/ip -j addr show
@@ -25,6 +26,7 @@ vm_state() {
     vm_block "$1.route6" /usr/sbin/ip -j -6 route show table main
     vm_block "$1.bonding" sh -c 'for f in /proc/net/bonding/*; do [ -e "$f" ] && echo "== $f" && cat "$f"; done; true'
     vm_block "$1.vlan" sh -c 'cat /proc/net/vlan/config 2>/dev/null; true'
+    vm_block "$1.sysctl" sh -c 'for f in /proc/sys/net/ipv6/conf/*/accept_ra /proc/sys/net/ipv6/conf/*/autoconf; do echo "$f $(cat "$f")"; done'
     vm_block "$1.resolv" sh -c 'cat /etc/resolv.conf 2>/dev/null; true'
     vm_block "$1.hostname" hostname
 }
