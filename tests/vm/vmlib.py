@@ -505,3 +505,78 @@ def logdir(test):
     d = os.environ.get("VM_LOGS", os.path.join(REPO, "target", "vm-logs", test))
     os.makedirs(d, exist_ok=True)
     return d
+
+
+# --- the host's side of the network -----------------------------------------------------------
+
+
+class HttpServer:
+    """An HTTP server on the host's loopback (a free port), in a thread of this process (so
+    nothing outlives the test): GET /X answers "X from the host", and each request's path
+    is recorded in `paths`. Guests reach it through a guestfwd rule to `port`."""
+
+    def __init__(self):
+        import http.server
+
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                paths.append(self.path)
+                body = f"{self.path.lstrip('/')} from the host\n".encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def free_port():
+    """A TCP port free on the host's loopback now (for a hostfwd rule)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path="/", want=None, timeout=20):
+    """GET http://127.0.0.1:port/path over a raw socket, retried until the answer holds
+    `want` (or anything, without `want`) or `timeout` passes; returns what was read."""
+    import socket
+
+    deadline = time.monotonic() + timeout
+    got = b""
+    while time.monotonic() < deadline:
+        got = b""
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                    if want and want.encode() in got:
+                        break
+        except OSError:
+            pass
+        if got and (not want or want.encode() in got):
+            break
+        time.sleep(0.5)
+    return got.decode(errors="replace")
