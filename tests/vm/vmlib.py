@@ -223,6 +223,7 @@ def base_initramfs(k, out, binary=BINARY, modules=MODULES, on_demand=ON_DEMAND,
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"{binary}: not built (cargo build --release)")
     root = tempfile.mkdtemp(prefix="initramfs-", dir=workdir)
+    os.chmod(root, 0o755)  # the guest's / (mkdtemp makes it 0700)
     try:
         for d in ["bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "run", "tmp", "etc", "lib"]:
             os.makedirs(os.path.join(root, d), exist_ok=True)
@@ -265,6 +266,7 @@ def overlay(out, files=None, trees=None, workdir=None):
     """An archive to append to the base: `files` maps guest paths to text (str) or
     content (bytes), `trees` maps guest folders to host folders copied whole."""
     root = tempfile.mkdtemp(prefix="overlay-", dir=workdir)
+    os.chmod(root, 0o755)
     try:
         for path, content in (files or {}).items():
             dest = os.path.join(root, path.lstrip("/"))
