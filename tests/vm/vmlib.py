@@ -504,7 +504,8 @@ def drive_arg():
 
 
 def logdir(test):
-    d = os.environ.get("VM_LOGS", os.path.join(REPO, "target", "vm-logs", test))
+    """Where a test keeps its console logs: VM_LOGS (default target/vm-logs)/TEST."""
+    d = os.path.join(os.environ.get("VM_LOGS", os.path.join(REPO, "target", "vm-logs")), test)
     os.makedirs(d, exist_ok=True)
     return d
 
