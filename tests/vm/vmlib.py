@@ -370,10 +370,18 @@ def _kill_children(*_):
             pass
 
 
+def _die_with_parent():
+    """In the child before exec: SIGKILL when this process dies, however it dies."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _on_signal(sig, _frame):
+    # QEMU first, then unwind so temporary folders and servers are cleaned up too.
     _kill_children()
-    signal.signal(sig, signal.SIG_DFL)
-    os.kill(os.getpid(), sig)
+    raise SystemExit(128 + sig)
 
 
 for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -387,7 +395,7 @@ def run_vm(cmd, log_path, timeout=120, marks=(), on=None):
     After `timeout` seconds QEMU is killed by its PID (rc 124)."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, start_new_session=True)
+                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     _children.add(p)
     seen = {m: None for m in marks}
     pending = dict(on or {})
