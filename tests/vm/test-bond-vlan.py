@@ -275,17 +275,17 @@ def run_case(case, k, base, work, logs):
     rc1, log1 = b["apply1"]
     rc2, log2 = b["apply2"]
     if rc1 != case["rc"]:
-        bad.append(f"first apply exited {rc1}, expected {case['rc']}:\n{log1}")
+        bad.append(f"first apply exited {rc1}, expected {case['rc']}")
     counts = [re.findall(r"(\d+) changes, (\d+) failed, (\d+) skipped", t) for t in (log1, log2)]
     if len(counts[0]) != 1 or len(counts[1]) != 1:
         return bad + ["no summary line from apply"], timing
     (c1, f1, s1), (c2, f2, s2) = counts[0][0], counts[1][0]
     if f1 != "0" or (s1 != "0") != bool(case["missing"]):
         bad.append(f"first apply: {f1} failed, {s1} skipped; expected 0 failed and "
-                   f"{'some' if case['missing'] else '0'} skipped:\n{log1}")
+                   f"{'some' if case['missing'] else '0'} skipped")
     if rc2 != case["rc"] or (c2, f2, s2) != ("0", "0", s1):
         bad.append(f"second apply: exit {rc2}, {c2} changes, {f2} failed, {s2} skipped; expected "
-                   f"exit {case['rc']}, 0 changes, 0 failed, {s1} skipped:\n{log2}")
+                   f"exit {case['rc']}, 0 changes, 0 failed, {s1} skipped")
     for m in case["missing"]:
         if not re.search(rf"waiting up to {case['timeout']} s for {len(case['missing'])} network interface", log1):
             bad.append(f"first apply did not say it waited for the missing NIC {m}")
@@ -294,6 +294,8 @@ def run_case(case, k, base, work, logs):
     bad += netstate.check(st1, case["expect"])
     if st1.comparable() != st2.comparable():
         bad.append("the second apply changed the state")
+    if bad:
+        bad += [f"first apply (exit {rc1}):\n{log1}", f"second apply (exit {rc2}):\n{log2}"]
     return bad, timing
 
 

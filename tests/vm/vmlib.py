@@ -13,7 +13,6 @@ The guest prints what the host checks between marker lines on the serial console
 """
 
 import fcntl
-import hashlib
 import json
 import lzma
 import os
