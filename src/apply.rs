@@ -512,16 +512,29 @@ impl Run<'_> {
             _ => (Kind::Bond, 0, 0),
         };
         let name = self.names.name(link);
+        // Loading the bonding module creates a bond0 of its own (max_bonds=1, its default,
+        // unless modprobe.d says otherwise as systemd's does): a bond of our name that is
+        // down and has no slaves is set up as configured, not taken as it is.
+        let bare = |r: &Self, s: LinkState| {
+            let i = r.index(link);
+            s.flags & IFF_UP == 0 && !(0..r.nics.nics.len()).any(|j| r.nl.state(j).master == i)
+        };
         if let Some(s) = self.state(link) {
-            if (s.kind, s.link, s.vid) == (want, parent, vid) {
+            let same = (s.kind, s.link, s.vid) == (want, parent, vid);
+            if same && !(want == Kind::Bond && bare(self, s)) {
                 return self.present(&op);
             }
-            let what = "an interface of that name exists and is of another kind, parent or id";
-            return self.refused(op, Errno::EXIST, Some(what));
+            if !same {
+                let what = "an interface of that name exists and is of another kind, parent or id";
+                return self.refused(op, Errno::EXIST, Some(what));
+            }
         }
         let mut data = [0u8; 512];
         let req = create_request(self.cfg, link, name, &|l| self.index(l), &mut data);
-        self.send(op, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, Body::Link(req));
+        // No NLM_F_EXCL for a bond: when this request loads the bonding module, the module
+        // creates its bond0 first and the kernel then applies the request to it.
+        let excl = if want == Kind::Bond { 0 } else { NLM_F_EXCL };
+        self.send(op, RTM_NEWLINK, NLM_F_CREATE | excl, Body::Link(req));
         // What follows needs its index.
         self.flush();
         if !self.dead[link as usize]

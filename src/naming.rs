@@ -190,7 +190,8 @@ pub fn resolve(cfg: &Config, nics: &NicTable) -> Result<Names, DataError> {
                     None => {
                         let name = match &link.name {
                             Some(n) => n.clone(),
-                            None => fresh(cfg, &names, "eth", k),
+                            // Not the name of a NIC matched to a link further down.
+                            None => fresh(cfg, &names, nics, &matched, "eth", k),
                         };
                         Named {
                             name,
@@ -203,7 +204,7 @@ pub fn resolve(cfg: &Config, nics: &NicTable) -> Result<Names, DataError> {
             LinkKind::Bond { .. } => {
                 let name = match &link.name {
                     Some(n) => n.clone(),
-                    None => fresh(cfg, &names, "bond", 0),
+                    None => fresh(cfg, &names, nics, &[], "bond", 0),
                 };
                 Named {
                     name,
@@ -280,14 +281,26 @@ pub fn vlan_name(parent: &str, vid: u16) -> IfName {
     name
 }
 
-/// `<prefix><n>` for the lowest n ≥ `start` not yet taken by a link name or a `name` key.
-fn fresh(cfg: &Config, names: &Names, prefix: &str, start: u16) -> IfName {
+/// `<prefix><n>` for the lowest n ≥ `start` not yet taken by a link name or a `name` key,
+/// nor by one of the NICs `matched` (indices into `nics`).
+fn fresh(
+    cfg: &Config,
+    names: &Names,
+    nics: &NicTable,
+    matched: &[Option<u16>],
+    prefix: &str,
+    start: u16,
+) -> IfName {
     let mut n = start;
     loop {
         let mut cand = IfName::new();
         let _ = write!(cand, "{prefix}{n}");
         let taken = names.links.iter().any(|l| l.name == cand)
-            || cfg.links.iter().any(|l| l.name.as_ref() == Some(&cand));
+            || cfg.links.iter().any(|l| l.name.as_ref() == Some(&cand))
+            || matched
+                .iter()
+                .flatten()
+                .any(|&j| nics.nics.get(j as usize).is_some_and(|n| n.name == cand));
         if !taken && valid_ifname(&cand) {
             return cand;
         }
@@ -413,6 +426,28 @@ mod tests {
         LinkKind::Physical {
             nic: NicMatch::Mac(m.parse().unwrap()),
         }
+    }
+
+    #[test]
+    fn absent_nic_never_named_like_a_present_one() {
+        // eth0 and eth1 are the NICs of links b and c (the kernel named them in bus order
+        // without the absent NIC of link a): a's stand-in name must be neither.
+        let mut t = NicTable::new();
+        t.nics
+            .push(nic(2, "eth0", "fa:16:3e:00:00:02", true))
+            .unwrap();
+        t.nics
+            .push(nic(3, "eth1", "fa:16:3e:00:00:03", true))
+            .unwrap();
+        let mut c = Config::new();
+        for (id, mac) in [("a", "fa:16:3e:00:00:01"), ("b", "fa:16:3e:00:00:02")] {
+            c.push_link(link(id, phys_mac(mac))).unwrap();
+        }
+        c.push_link(link("c", phys_mac("fa:16:3e:00:00:03")))
+            .unwrap();
+        let n = resolve(&c, &t).unwrap();
+        assert_eq!((n.name(0), n.present(0)), ("eth2", false));
+        assert_eq!((n.name(1), n.name(2)), ("eth0", "eth1"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Order, which the kernel needs:
 //! 1. MTU of physical links (bond members before their bond, parents before VLANs);
-//! 2. bonds: created with mode, options and MAC, members enslaved, then their MTU;
+//! 2. bonds: created with mode, options and MAC, members enslaved, then their MTU (their
+//!    own, else their members': the kernel gives a bond's MTU to its members);
 //! 3. VLANs, parents first, then their MTU;
 //! 4. IPv6 router-advertisement sysctls (before the link is up, so the first RA counts);
 //! 5. links up;
@@ -146,7 +147,11 @@ pub fn ops(cfg: &Config, mut f: impl FnMut(Op)) {
         for (s, _) in cfg.slaves_of(b) {
             f(Op::Enslave { slave: s, bond: b });
         }
-        if let Some(mtu) = l.mtu {
+        // Enslaving gives a member the bond's MTU, and a bond's MTU is given to its
+        // members: without one of its own, a bond takes its members' (the largest), or
+        // what they were configured with would be lost.
+        let members = cfg.slaves_of(b).filter_map(|(_, s)| s.mtu).max();
+        if let Some(mtu) = l.mtu.or(members) {
             f(Op::SetMtu { link: b, mtu });
         }
     }

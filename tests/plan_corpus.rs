@@ -206,6 +206,25 @@ fn plan_reports_networks_on_a_bond_member() {
     assert!(!stdout.contains("10.184.0.244"), "{stdout}");
 }
 
+#[test]
+fn a_bond_without_mtu_takes_its_members_after_enslaving_them() {
+    // Members at 9000, the bond with no MTU: enslaving gives members the bond's MTU (1500),
+    // so the bond must get 9000 after them, and its VLAN after the bond.
+    let out = plan(&corpus().join("ironic/json-sample-bond-vlan-ipv6-cidr/config-drive"));
+    let stdout = planned("ironic sample", &out);
+    let pos = |p: &str| {
+        stdout
+            .lines()
+            .position(|l| l.starts_with(p))
+            .unwrap_or_else(|| panic!("{p:?} not in\n{stdout}"))
+    };
+    let bond_mtu = pos("mtu bond0 9000");
+    assert!(
+        pos("enslave ") < bond_mtu && bond_mtu < pos("vlan bond0.101 "),
+        "{stdout}"
+    );
+}
+
 fn malformed_drive(doc: &str, content: &[u8]) -> Copy {
     let base = corpus().join("ironic/dhcp-less-doc-single-static/config-drive");
     let doc = doc.to_string();
