@@ -17,6 +17,7 @@ use core::fmt;
 use crate::model::bond::KernelValue;
 use crate::model::{Config, LinkIdx, LinkKind, NetIdx, NetKind, RouteIdx};
 use crate::naming::Names;
+use crate::net::Ip;
 
 /// An IPv6 per-interface sysctl (`/proc/sys/net/ipv6/conf/<if>/<name>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,7 +285,7 @@ impl fmt::Display for Show<'_> {
                 let Some(a) = n.address else { return Ok(()) };
                 write!(f, "address {a}")?;
                 if let Some(b) = a.broadcast() {
-                    write!(f, " brd {b}")?;
+                    write!(f, " brd {}", Ip::from(b))?;
                 }
                 write!(f, " dev {}", name(n.link))
             }
@@ -293,7 +294,7 @@ impl fmt::Display for Show<'_> {
                 f.write_str("route ")?;
                 write!(f, "{}", r.dest)?;
                 if let Some(g) = r.gateway {
-                    write!(f, " via {g}")?;
+                    write!(f, " via {}", Ip(g))?;
                 }
                 write!(f, " dev {}", name(r.link))?;
                 if let Some(m) = r.metric {
@@ -308,7 +309,7 @@ impl fmt::Display for Show<'_> {
             Op::WriteResolvConf => {
                 f.write_str("resolv.conf")?;
                 for a in cfg.all_dns_servers() {
-                    write!(f, " nameserver {a}")?;
+                    write!(f, " nameserver {}", Ip(*a))?;
                 }
                 for d in cfg.all_search_domains() {
                     write!(f, " search {d}")?;

@@ -411,7 +411,7 @@ pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
             let mut addrs = [Ipv4Addr::UNSPECIFIED; crate::limits::MAX_ARP_TARGETS];
             let mut len = 0usize;
             for part in s.split([',', ' ']).filter(|p| !p.is_empty()) {
-                let a = part.parse().map_err(|_| ValueError::Invalid)?;
+                let a = crate::net::parse_ipv4(part).ok_or(ValueError::Invalid)?;
                 *addrs.get_mut(len).ok_or(ValueError::TooMany)? = a;
                 len += 1;
             }
@@ -466,7 +466,7 @@ impl fmt::Display for KernelValue<'_> {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{a}")?;
+                    write!(f, "{}", crate::net::Ip::from(*a))?;
                 }
                 Ok(())
             }

@@ -35,7 +35,7 @@ use crate::error::{DataError, Problem};
 use crate::log::Level;
 use crate::model::*;
 use crate::net::{IpAddr, IpCidr, Ipv4Addr, Ipv6Addr, Mac, MaskError};
-use crate::net::{mask_to_prefix_v4, mask_to_prefix_v6};
+use crate::net::{mask_to_prefix_v4, mask_to_prefix_v6, parse_ip, parse_ipv4};
 use crate::text::{Text, text};
 
 /// Reads the interfaces file `content_path` names into `cfg`; false if it holds no network.
@@ -393,7 +393,7 @@ impl Parser<'_, '_> {
             // dns-nameservers
             0 => {
                 for v in rest.split_ascii_whitespace() {
-                    let Ok(addr) = v.parse() else {
+                    let Some(addr) = parse_ip(v) else {
                         return Err(self.bad(key, v, Problem::InvalidAddress));
                     };
                     let r = self.cfg.push_dns_server(DnsServer { addr, link });
@@ -439,7 +439,7 @@ impl Parser<'_, '_> {
             5 => self.st.mask = Some(self.prefix(key, rest, v6)?),
             // broadcast: checked; the kernel derives it from the prefix
             6 => {
-                if !matches!(rest, "+" | "-") && rest.parse::<Ipv4Addr>().is_err() {
+                if !matches!(rest, "+" | "-") && parse_ipv4(rest).is_none() {
                     return Err(self.bad(key, rest, Problem::InvalidAddress));
                 }
             }
@@ -607,7 +607,7 @@ impl Parser<'_, '_> {
     #[inline(never)]
     fn cidr(&mut self, key: &str, s: &str, v6: Option<bool>) -> Res<(IpAddr, Option<u8>)> {
         let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
-        let Ok(addr) = a.parse::<IpAddr>() else {
+        let Some(addr) = parse_ip(a) else {
             return Err(self.bad(key, s, Problem::InvalidAddress));
         };
         if v6.is_some_and(|v6| v6 == addr.is_ipv4()) {

@@ -245,9 +245,7 @@ impl Parser<'_, '_> {
     }
 
     fn ip(&mut self, s: &str) -> Result<IpAddr, Stop> {
-        s.trim()
-            .parse()
-            .map_err(|_| self.fail(Some(s), Problem::InvalidAddress))
+        crate::net::parse_ip(s.trim()).ok_or_else(|| self.fail(Some(s), Problem::InvalidAddress))
     }
 
     fn prefix(&mut self, addr: &IpAddr, mask: &str) -> Result<u8, Stop> {
@@ -856,9 +854,10 @@ impl Parser<'_, '_> {
             (None, _) if !addr.is_ipv4() => 64,
             (None, _) => {
                 crate::warn!(
-                    "{}: {}: {addr} has no netmask; assuming /24 (as cloud-init does)",
+                    "{}: {}: {} has no netmask; assuming /24 (as cloud-init does)",
                     self.file,
-                    self.path.as_str()
+                    self.path.as_str(),
+                    crate::net::Ip(addr)
                 );
                 24
             }
