@@ -520,6 +520,9 @@ pub fn serde_problem(e: serde_json_core::de::Error) -> Problem {
 }
 
 // --- serde plumbing ----------------------------------------------------------------------
+//
+// One visitor ([`Any`]) and one seed ([`Seed`]) serve every kind of read: serde-json-core's
+// deserializer is then instantiated once, not once per visitor (each copy is about 1 KiB).
 
 /// The one [`Value`] implementation: a deserializer positioned at a value.
 struct DeValue<'de, D: de::Deserializer<'de>> {
@@ -530,49 +533,57 @@ struct DeValue<'de, D: de::Deserializer<'de>> {
 }
 
 impl<'de, D: de::Deserializer<'de>> DeValue<'de, D> {
-    fn run<T>(&mut self, f: impl FnOnce(D) -> Result<T, D::Error>) -> Result<T, Stop> {
+    /// Reads the value (once) the way `want` says.
+    fn get<'t>(&mut self, want: Want<'t>) -> Result<Got<'t>, Stop> {
         let Some(d) = self.de.take() else {
             return Err(Stop);
         };
-        f(d).map_err(|e| {
+        d.deserialize_ignored_any(Any(want)).map_err(|e| {
             self.error = Some(e);
             Stop
         })
     }
 
     /// Reads the value (if the sink did not) and turns a stop into serde's error.
-    fn finish(mut self, r: Result<(), Stop>) -> Result<(), D::Error> {
+    fn finish(mut self, r: Result<(), Stop>) -> Result<Got<'static>, D::Error> {
         match r {
             Ok(()) if self.de.is_some() => {
                 let _ = self.skip();
-                self.error.map_or(Ok(()), Err)
+                self.error.map_or(Ok(Got::Done), Err)
             }
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(Got::Done),
             Err(Stop) => Err(self.error.take().unwrap_or_else(stopped)),
         }
+    }
+
+    fn shape(&mut self, want: Want<'_>) -> Result<Shape, Stop> {
+        Ok(match self.get(want)? {
+            Got::Done => Shape::Done,
+            Got::Null => Shape::Null,
+            _ => Shape::Other,
+        })
     }
 }
 
 impl<'de, D: de::Deserializer<'de>> Value for DeValue<'de, D> {
     fn scalar<'t>(&mut self, buf: &'t mut [u8]) -> Result<Scalar<'t>, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ScalarVisitor { buf }))
+        Ok(self.get(Want::Scalar(buf))?.scalar())
     }
     fn object(&mut self, sink: &mut dyn Object) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ObjectVisitor { sink }))
+        self.shape(Want::Object(sink))
     }
     fn array(&mut self, sink: &mut dyn Array) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ArrayVisitor { sink }))
+        self.shape(Want::Array(sink))
     }
     fn list(
         &mut self,
         buf: &mut [u8],
         item: &mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
     ) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ListVisitor { buf, item }))
+        self.shape(Want::List(buf, item))
     }
     fn skip(&mut self) -> Result<(), Stop> {
-        self.run(|d| d.deserialize_ignored_any(de::IgnoredAny))
-            .map(|_| ())
+        self.get(Want::Skip).map(|_| ())
     }
 }
 
@@ -603,202 +614,165 @@ impl NoteError {
     }
 }
 
-struct ScalarVisitor<'t> {
-    buf: &'t mut [u8],
-}
-
-impl<'de, 't> Visitor<'de> for ScalarVisitor<'t> {
-    type Value = Scalar<'t>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'t>, E> {
-        Ok(copy_str(self.buf, v))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'t>, E> {
-        self.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Scalar<'t>, E> {
-        // After normalisation, a bare word can only be `null`.
-        Ok(Scalar::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Scalar<'t>, S::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Array)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'t>, A::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Scalar::Object)
-    }
-}
-
-fn copy_str<'t>(buf: &'t mut [u8], v: &str) -> Scalar<'t> {
-    match buf.get_mut(..v.len()) {
-        Some(dst) => {
-            dst.copy_from_slice(v.as_bytes());
-            // The bytes came from a &str.
-            Scalar::Str(core::str::from_utf8(dst).unwrap_or(""))
-        }
-        None => Scalar::TooLong,
-    }
-}
-
-struct ListVisitor<'a, 'b> {
-    buf: &'a mut [u8],
-    item: &'b mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
-}
-
-impl<'de> Visitor<'de> for ListVisitor<'_, '_> {
-    type Value = Shape;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape, E> {
-        (self.item)(copy_str(self.buf, v)).map_err(|_| stopped::<E>())?;
-        Ok(Shape::Done)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Shape, E> {
-        self.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        while let Some(v) = seq.next_element_seed(ScalarSeed {
-            buf: &mut *self.buf,
-        })? {
-            (self.item)(v).map_err(|_| stopped::<S::Error>())?;
-        }
-        Ok(Shape::Done)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Shape::Other)
-    }
-}
-
 fn stopped<E: de::Error>() -> E {
     NoteError::set(true);
     E::custom("")
 }
 
-struct ScalarSeed<'t> {
-    buf: &'t mut [u8],
+/// How a value is to be read.
+enum Want<'a> {
+    /// Skipped, whatever it is.
+    Skip,
+    /// A scalar, a string copied into the buffer; a container is skipped and reported.
+    Scalar(&'a mut [u8]),
+    /// An object, each field handed to the sink.
+    Object(&'a mut dyn Object),
+    /// An array, each element handed to the sink.
+    Array(&'a mut dyn Array),
+    /// A string or an array of scalars, each handed to the function (strings copied first).
+    List(
+        &'a mut [u8],
+        &'a mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
+    ),
 }
 
-impl<'de, 't> DeserializeSeed<'de> for ScalarSeed<'t> {
-    type Value = Scalar<'t>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Scalar<'t>, D::Error> {
-        d.deserialize_ignored_any(ScalarVisitor { buf: self.buf })
-    }
+/// What a read found: a scalar, or what became of the container that was wanted.
+enum Got<'t> {
+    Null,
+    Str(&'t str),
+    TooLong,
+    Array,
+    Object,
+    /// The wanted container was read into its sink (or a list's items were handed over).
+    Done,
+    /// Something other than what was wanted (and it was skipped).
+    Other,
 }
 
-struct ObjectVisitor<'s> {
-    sink: &'s mut dyn Object,
-}
-
-impl<'de> Visitor<'de> for ObjectVisitor<'_> {
-    type Value = Shape;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_str<E: de::Error>(self, _v: &str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, _v: &'de str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Shape::Other)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            map.next_value_seed(FieldSeed {
-                sink: &mut *self.sink,
-                key: &key,
-            })?;
+impl<'t> Got<'t> {
+    fn scalar(self) -> Scalar<'t> {
+        match self {
+            Got::Null => Scalar::Null,
+            Got::Str(s) => Scalar::Str(s),
+            Got::TooLong => Scalar::TooLong,
+            Got::Array => Scalar::Array,
+            Got::Object | Got::Done | Got::Other => Scalar::Object,
         }
-        Ok(Shape::Done)
     }
 }
 
-struct FieldSeed<'s, 'k> {
-    sink: &'s mut dyn Object,
-    key: &'k str,
+fn copy_str<'t>(buf: &'t mut [u8], v: &str) -> Got<'t> {
+    match buf.get_mut(..v.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(v.as_bytes());
+            // The bytes came from a &str.
+            Got::Str(core::str::from_utf8(dst).unwrap_or(""))
+        }
+        None => Got::TooLong,
+    }
 }
 
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+/// The visitor of every read. After [`normalize`], serde-json-core's `deserialize_ignored_any`
+/// only ever calls `visit_str`, `visit_borrowed_str`, `visit_unit` (null), `visit_seq` and
+/// `visit_map`.
+struct Any<'a>(Want<'a>);
+
+impl<'de, 'a> Visitor<'de> for Any<'a> {
+    type Value = Got<'a>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Got<'a>, E> {
+        Ok(match self.0 {
+            Want::Scalar(buf) => copy_str(buf, v),
+            Want::List(buf, item) => {
+                item(copy_str(buf, v).scalar()).map_err(|_| stopped::<E>())?;
+                Got::Done
+            }
+            _ => Got::Other,
+        })
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Got<'a>, E> {
+        self.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Got<'a>, E> {
+        // After normalisation, a bare word can only be `null`.
+        Ok(Got::Null)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Got<'a>, S::Error> {
+        match self.0 {
+            Want::Array(sink) => {
+                let mut index = 0;
+                while seq
+                    .next_element_seed(Seed::Element(&mut *sink, index))?
+                    .is_some()
+                {
+                    index += 1;
+                }
+                Ok(Got::Done)
+            }
+            Want::List(buf, item) => {
+                while let Some(v) = seq.next_element_seed(Seed::Want(Want::Scalar(&mut *buf)))? {
+                    item(v.scalar()).map_err(|_| stopped::<S::Error>())?;
+                }
+                Ok(Got::Done)
+            }
+            want => {
+                while seq.next_element_seed(Seed::Want(Want::Skip))?.is_some() {}
+                Ok(match want {
+                    Want::Scalar(_) => Got::Array,
+                    _ => Got::Other,
+                })
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Got<'a>, A::Error> {
+        match self.0 {
+            Want::Object(sink) => {
+                while let Some(key) = map.next_key_seed(KeySeed)? {
+                    map.next_value_seed(Seed::Field(&mut *sink, &key))?;
+                }
+                Ok(Got::Done)
+            }
+            want => {
+                while map.next_key_seed(KeySeed)?.is_some() {
+                    map.next_value_seed(Seed::Want(Want::Skip))?;
+                }
+                Ok(match want {
+                    Want::Scalar(_) => Got::Object,
+                    _ => Got::Other,
+                })
+            }
+        }
+    }
+}
+
+/// The seed of every array element and object value: read as wanted, or handed to the
+/// element's or field's sink as a [`Value`].
+enum Seed<'a, 'k> {
+    Want(Want<'a>),
+    Element(&'a mut dyn Array, usize),
+    Field(&'a mut dyn Object, &'k str),
+}
+
+impl<'de, 'a> DeserializeSeed<'de> for Seed<'a, '_> {
+    type Value = Got<'a>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Got<'a>, D::Error> {
         let mut v = DeValue {
-            de: Some(d),
+            de: None,
             error: None,
         };
-        let r = self.sink.field(self.key, &mut v);
-        v.finish(r)
-    }
-}
-
-struct ArrayVisitor<'s> {
-    sink: &'s mut dyn Array,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_> {
-    type Value = Shape;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-    fn visit_str<E: de::Error>(self, _v: &str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, _v: &'de str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        let mut index = 0;
-        while seq
-            .next_element_seed(ElementSeed {
-                sink: &mut *self.sink,
-                index,
-            })?
-            .is_some()
-        {
-            index += 1;
-        }
-        Ok(Shape::Done)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Shape::Other)
-    }
-}
-
-struct ElementSeed<'s> {
-    sink: &'s mut dyn Array,
-    index: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for ElementSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        let mut v = DeValue {
-            de: Some(d),
-            error: None,
+        let r = match self {
+            Seed::Want(want) => return d.deserialize_ignored_any(Any(want)),
+            Seed::Element(sink, index) => {
+                v.de = Some(d);
+                sink.element(index, &mut v)
+            }
+            Seed::Field(sink, key) => {
+                v.de = Some(d);
+                sink.field(key, &mut v)
+            }
         };
-        let r = self.sink.element(self.index, &mut v);
         v.finish(r)
     }
 }
