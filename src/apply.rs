@@ -140,9 +140,9 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
     r.flush();
     notice!(
         "{} changes, {} failed, {} skipped",
-        r.changed,
-        r.failed,
-        r.skipped
+        u64::from(r.changed),
+        u64::from(r.failed),
+        u64::from(r.skipped)
     );
     if r.failed + r.skipped > 0 {
         EXIT_PARTIAL
@@ -174,6 +174,7 @@ fn wait_for_nics(
             return Ok(names);
         };
         if !said {
+            let timeout = u64::from(timeout);
             notice!("waiting up to {timeout} s for {missing} network interface(s)");
             said = true;
         }

@@ -65,7 +65,7 @@ pub fn log(level: Level, args: fmt::Arguments<'_>) {
     let mut buf = [0u8; MAX_LOG_LINE_BYTES + 16];
     let mut w = SliceWriter::new(&mut buf);
     // The kmsg priority prefix is written first and skipped for stderr.
-    let _ = write!(w, "<{}>", level as u8);
+    w.push_bytes(&[b'<', b'0' + level as u8, b'>']);
     let prefix = w.len();
     let _ = write!(w, "configdrive-net: {}", level.label());
     let _ = w.write_fmt(args);

@@ -268,7 +268,7 @@ pub fn resolve(cfg: &Config, nics: &NicTable) -> Result<Names, DataError> {
 /// `<parent>.<vid>`, with the parent cut so the whole fits 15 bytes.
 pub fn vlan_name(parent: &str, vid: u16) -> IfName {
     let mut suffix: Text<6> = Text::new();
-    let _ = write!(suffix, ".{vid}");
+    let _ = write!(suffix, ".{}", u64::from(vid));
     let room = 15 - suffix.len();
     let mut cut = parent.len().min(room);
     while !parent.is_char_boundary(cut) {
@@ -285,7 +285,7 @@ fn fresh(cfg: &Config, names: &Names, prefix: &str, start: u16) -> IfName {
     let mut n = start;
     loop {
         let mut cand = IfName::new();
-        let _ = write!(cand, "{prefix}{n}");
+        let _ = write!(cand, "{prefix}{}", u64::from(n));
         let taken = names.links.iter().any(|l| l.name == cand)
             || cfg.links.iter().any(|l| l.name.as_ref() == Some(&cand));
         if !taken && valid_ifname(&cand) {

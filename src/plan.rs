@@ -238,7 +238,7 @@ impl fmt::Display for Show<'_> {
         let (cfg, names) = (self.cfg, self.names);
         let name = |l: LinkIdx| names.name(l);
         match *self.op {
-            Op::SetMtu { link, mtu } => write!(f, "mtu {} {mtu}", name(link)),
+            Op::SetMtu { link, mtu } => write!(f, "mtu {} {}", name(link), u64::from(mtu)),
             Op::CreateBond { link } => {
                 let LinkKind::Bond { mode, mac } = cfg.link(link).kind else {
                     return Ok(());
@@ -267,7 +267,13 @@ impl fmt::Display for Show<'_> {
                 let LinkKind::Vlan { parent, vid, mac } = cfg.link(link).kind else {
                     return Ok(());
                 };
-                write!(f, "vlan {} link {} id {vid}", name(link), name(parent))?;
+                write!(
+                    f,
+                    "vlan {} link {} id {}",
+                    name(link),
+                    name(parent),
+                    u64::from(vid)
+                )?;
                 if let Some(m) = mac {
                     write!(f, " mac {m}")?;
                 }
@@ -275,9 +281,10 @@ impl fmt::Display for Show<'_> {
             }
             Op::Sysctl { link, key, value } => write!(
                 f,
-                "sysctl net.ipv6.conf.{}.{}={value}",
+                "sysctl net.ipv6.conf.{}.{}={}",
                 name(link),
-                key.name()
+                key.name(),
+                u64::from(value)
             ),
             Op::Up { link } => write!(f, "up {}", name(link)),
             Op::AddAddress { network } => {
@@ -298,7 +305,7 @@ impl fmt::Display for Show<'_> {
                 }
                 write!(f, " dev {}", name(r.link))?;
                 if let Some(m) = r.metric {
-                    write!(f, " metric {m}")?;
+                    write!(f, " metric {}", u64::from(m))?;
                 }
                 if r.on_link {
                     f.write_str(" onlink")?;

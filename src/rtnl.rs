@@ -444,7 +444,7 @@ fn upsert(nics: &mut NicTable, state: &mut Vec<LinkState, MAX_NICS>, p: &Packet<
             } else {
                 crate::warn!(
                     "more than {MAX_NICS} interfaces (MAX_NICS); {} not considered",
-                    l.index
+                    u64::from(l.index)
                 );
             }
         }

@@ -1,4 +1,8 @@
 //! Fixed-capacity text: the string types of the model and a formatter into byte buffers.
+//!
+//! Size note: core compiles a formatter per integer type, so numbers in messages are shown
+//! as `u64` (`u64::from(n)`), whose formatter the binary has anyway, and hex with
+//! [`hex_byte`] rather than `{:x}`.
 
 use core::fmt::{self, Write};
 
@@ -98,12 +102,23 @@ impl fmt::Display for Quoted<'_> {
             match c {
                 '"' => f.write_str("\\\"")?,
                 '\\' => f.write_str("\\\\")?,
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    let [hi, lo] = hex_byte(c as u8);
+                    f.write_str("\\x")?;
+                    f.write_char(hi as char)?;
+                    f.write_char(lo as char)?
+                }
                 c => f.write_char(c)?,
             }
         }
         f.write_char('"')
     }
+}
+
+/// A byte as two lower-case hex digits (core's `{:02x}` is a formatter of its own per type).
+pub fn hex_byte(b: u8) -> [u8; 2] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
 
 /// ASCII case-insensitive equality.

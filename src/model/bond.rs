@@ -454,12 +454,12 @@ pub struct KernelValue<'a> {
 impl fmt::Display for KernelValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.def.ty, self.value) {
-            (_, OptionValue::Number(n)) => write!(f, "{n}"),
+            (_, OptionValue::Number(n)) => write!(f, "{}", u64::from(*n)),
             (_, OptionValue::Bool(b)) => f.write_str(if *b { "1" } else { "0" }),
             (OptionType::Choice(names), OptionValue::Choice(i)) => {
                 f.write_str(names.get(*i as usize).copied().unwrap_or("?"))
             }
-            (_, OptionValue::Choice(i)) => write!(f, "{i}"),
+            (_, OptionValue::Choice(i)) => write!(f, "{}", u64::from(*i)),
             (_, OptionValue::Mac(m)) => write!(f, "{m}"),
             (_, OptionValue::Ipv4List { addrs, len }) => {
                 for (i, a) in addrs[..*len as usize].iter().enumerate() {

@@ -72,7 +72,7 @@ impl IpCidr {
 
 impl fmt::Display for IpCidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", Ip(self.addr), self.prefix)
+        write!(f, "{}/{}", Ip(self.addr), u64::from(self.prefix))
     }
 }
 

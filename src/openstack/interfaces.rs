@@ -212,7 +212,7 @@ impl Parser<'_, '_> {
     fn fail(&mut self, key: &str, value: Option<&str>, problem: Problem) -> Stop {
         let mut path: Text<96> = Text::new();
         let sep = if key.is_empty() { "" } else { ": " };
-        let _ = write!(path, "line {}{sep}{key}", self.no);
+        let _ = write!(path, "line {}{sep}{key}", u64::from(self.no));
         self.err = Some(DataError::new(self.file, &path, value, problem));
         Stop
     }
@@ -234,7 +234,7 @@ impl Parser<'_, '_> {
     fn note(&self, level: Level, what: &str, msg: &str) {
         crate::log::log(
             level,
-            format_args!("{}: line {}: {what}: {msg}", self.file, self.no),
+            format_args!("{}: line {}: {what}: {msg}", self.file, u64::from(self.no)),
         );
     }
 
@@ -590,9 +590,10 @@ impl Parser<'_, '_> {
             *nic = match digits.map(str::parse::<u16>) {
                 Some(Ok(n)) => {
                     crate::warn!(
-                        "{}: {}: no hwaddress: taken as physical NIC {n} in bus order (from 0)",
+                        "{}: {}: no hwaddress: taken as physical NIC {} in bus order (from 0)",
                         self.file,
-                        l.id
+                        l.id,
+                        u64::from(n)
                     );
                     NicMatch::Ordinal(n)
                 }

@@ -423,7 +423,7 @@ impl Object for LinkFields<'_, '_, '_> {
                 if let Some(n @ 1..68) = raw.mtu {
                     return Err(p.fail(
                         Some(
-                            crate::text::format::<8>(format_args!("{n}"))
+                            crate::text::format::<8>(format_args!("{}", u64::from(n)))
                                 .unwrap_or_default()
                                 .as_str(),
                         ),
