@@ -543,13 +543,9 @@ impl Run<'_> {
         if crate::sys::read_file(path, &mut old).is_ok_and(|n| old[..n] == want) {
             return self.present(&op);
         }
-        let r = rustix::fs::open(
-            path,
-            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .and_then(|fd| rustix::io::write(&fd, &want))
-        .map(|_| ());
+        let r = crate::sys::open(path, rustix::fs::OFlags::WRONLY)
+            .and_then(|fd| rustix::io::write(&fd, &want))
+            .map(|_| ());
         self.done(&op, r);
     }
 }

@@ -46,7 +46,7 @@ const KMSG_LEVEL: Level = Level::Notice;
 pub fn open_kmsg() {
     use rustix::fs::{Mode, OFlags, open};
     if let Ok(fd) = open(
-        "/dev/kmsg",
+        c"/dev/kmsg",
         OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
         Mode::empty(),
     ) {

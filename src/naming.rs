@@ -303,7 +303,7 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
     table.nics.clear();
     let dir = openat(
         rustix::fs::CWD,
-        "/sys/class/net",
+        c"/sys/class/net",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
@@ -361,7 +361,9 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
         let mut link = [0u8; 256];
         let mut p: Text<64> = Text::new();
         let _ = write!(p, "/sys/class/net/{name}/device");
-        if let Ok(n) = rustix::fs::readlinkat_raw(rustix::fs::CWD, p.as_str(), &mut link[..])
+        let mut cp = [0u8; crate::sys::PATH_MAX];
+        if let Ok(n) = crate::sys::c_path(&p, &mut cp)
+            .and_then(|p| rustix::fs::readlinkat_raw(rustix::fs::CWD, p, &mut link[..]))
             && let Ok(target) = core::str::from_utf8(&link[..n])
         {
             let last = target.rsplit('/').next().unwrap_or("");

@@ -58,7 +58,8 @@ pub fn replace(path: &str, data: &[u8]) -> Result<(), Errno> {
     let _ = write!(w, "{path}.tmp\0");
     let tmp =
         core::ffi::CStr::from_bytes_until_nul(w.as_bytes()).map_err(|_| Errno::NAMETOOLONG)?;
-    let target = &w.as_bytes()[..path.len()];
+    let mut target = [0u8; crate::sys::PATH_MAX];
+    let target = crate::sys::c_path(path, &mut target)?;
     // A temporary left by an interrupted run.
     let _ = rustix::fs::unlink(tmp);
     let fd = rustix::fs::open(

@@ -1,8 +1,9 @@
-//! Small system helpers: whole-file reads, errno names.
+//! Small system helpers: paths as C strings, whole-file reads, errno names.
 
+use core::ffi::CStr;
 use core::fmt;
 
-use rustix::fd::AsFd;
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
@@ -37,14 +38,30 @@ pub fn read_all<Fd: AsFd>(fd: Fd, buf: &mut [u8]) -> Result<usize, ReadError> {
     }
 }
 
+/// The longest path the kernel takes, with its NUL (PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+
+/// `path` as a C string in `buf`, for rustix's path arguments: rustix converts a `&str` with
+/// code compiled again for every call (about 300 bytes each), a `&CStr` with none. Fails as
+/// rustix's conversion does: ENAMETOOLONG past PATH_MAX, EINVAL for a NUL inside.
+pub fn c_path<'b>(path: &str, buf: &'b mut [u8; PATH_MAX]) -> Result<&'b CStr, Errno> {
+    let n = path.len();
+    let b = buf.get_mut(..=n).ok_or(Errno::NAMETOOLONG)?;
+    b[..n].copy_from_slice(path.as_bytes());
+    b[n] = 0;
+    CStr::from_bytes_with_nul(b).map_err(|_| Errno::INVAL)
+}
+
+/// `open(2)` of a path with `flags` (and O_CLOEXEC, O_NOCTTY).
+pub fn open(path: &str, flags: OFlags) -> Result<OwnedFd, Errno> {
+    let mut buf = [0u8; PATH_MAX];
+    let flags = flags | OFlags::CLOEXEC | OFlags::NOCTTY;
+    rustix::fs::open(c_path(path, &mut buf)?, flags, Mode::empty())
+}
+
 /// Reads a whole file by path.
 pub fn read_file(path: &str, buf: &mut [u8]) -> Result<usize, ReadError> {
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .map_err(ReadError::Io)?;
+    let fd = open(path, OFlags::RDONLY).map_err(ReadError::Io)?;
     read_all(&fd, buf)
 }
 
@@ -158,6 +175,30 @@ pub fn monotonic_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_paths_fail_as_rustix_does() {
+        let mut buf = [0u8; PATH_MAX];
+        assert_eq!(c_path("/etc/hosts", &mut buf).unwrap(), c"/etc/hosts");
+        assert_eq!(c_path("", &mut buf).unwrap(), c"");
+        assert_eq!(c_path("a\0b", &mut buf), Err(Errno::INVAL));
+        let long = "x".repeat(PATH_MAX - 1);
+        assert_eq!(
+            c_path(&long, &mut buf).unwrap().to_bytes().len(),
+            PATH_MAX - 1
+        );
+        let longer = "x".repeat(PATH_MAX);
+        assert_eq!(c_path(&longer, &mut buf), Err(Errno::NAMETOOLONG));
+        // The same as rustix on a path it converts itself.
+        assert_eq!(
+            rustix::fs::open(longer.as_str(), OFlags::RDONLY, Mode::empty()).map(|_| ()),
+            Err(Errno::NAMETOOLONG)
+        );
+        assert_eq!(
+            rustix::fs::open("a\0b", OFlags::RDONLY, Mode::empty()).map(|_| ()),
+            Err(Errno::INVAL)
+        );
+    }
 
     #[test]
     fn errnos_show_name_and_meaning() {
