@@ -366,8 +366,12 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
             .and_then(|p| rustix::fs::readlinkat_raw(rustix::fs::CWD, p, &mut link[..]))
             && let Ok(target) = core::str::from_utf8(&link[..n])
         {
-            let last = target.rsplit('/').next().unwrap_or("");
-            let _ = nic.bus.push_str(&last[..last.len().min(32)]);
+            // The last component (a byte search: `rsplit` costs 600 bytes of code).
+            let from = target.bytes().rposition(|b| b == b'/').map_or(0, |i| i + 1);
+            let last = target.get(from..).unwrap_or_default();
+            let _ = nic
+                .bus
+                .push_str(last.get(..last.len().min(32)).unwrap_or_default());
         }
         if table.nics.push(nic).is_err() {
             crate::warn!(
