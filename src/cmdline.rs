@@ -31,9 +31,10 @@ pub struct Options {
 
 /// Splits a command line into words, honouring double quotes around values.
 pub fn words(line: &str) -> impl Iterator<Item = &str> {
-    let mut rest = line.trim();
+    let mut rest = crate::text::trim(line);
     core::iter::from_fn(move || {
-        rest = rest.trim_start();
+        // `rest` ends where the trimmed line ends: trimming both ends only trims its start.
+        rest = crate::text::trim(rest);
         if rest.is_empty() {
             return None;
         }
@@ -44,7 +45,7 @@ pub fn words(line: &str) -> impl Iterator<Item = &str> {
                 if c == '"' {
                     quoted = !quoted;
                 }
-                c.is_whitespace() && !quoted
+                crate::text::is_space(c) && !quoted
             })
             .map_or(rest.len(), |(i, _)| i);
         let (w, r) = rest.split_at(end);

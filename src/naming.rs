@@ -324,7 +324,7 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
         };
         let mut b = [0u8; 512];
         fn text(b: &[u8], n: usize) -> &str {
-            core::str::from_utf8(&b[..n]).unwrap_or("").trim()
+            crate::text::trim(core::str::from_utf8(&b[..n]).unwrap_or(""))
         }
         let ifindex: u32 = read("ifindex", &mut b)
             .and_then(|n| text(&b, n).parse().ok())

@@ -121,6 +121,29 @@ pub fn hex_byte(b: u8) -> [u8; 2] {
     [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
 
+/// Unicode White_Space, the set `char::is_whitespace` tests (through a 256-byte table).
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// `str::trim`, with [`is_space`].
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
 /// ASCII case-insensitive equality.
 pub fn eq_ignore_case(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
@@ -144,6 +167,16 @@ mod tests {
         assert!(write!(w, "cde").is_err());
         assert_eq!(w.as_bytes(), b"abcd");
         assert!(w.overflowed());
+    }
+
+    #[test]
+    fn space_is_unicode_white_space() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{:x}", c as u32);
+        }
+        for s in [" a b ", "\u{a0}x\u{3000}", "", " \t\n", "é", "\u{200b}x"] {
+            assert_eq!(trim(s), s.trim());
+        }
     }
 
     #[test]

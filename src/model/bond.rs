@@ -385,7 +385,7 @@ pub enum ValueError {
 
 /// Parses the text of an option's value. `Interface` options are resolved by the caller.
 pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     match ty {
         OptionType::Number { max } => {
             let n: u64 = parse_decimal(s).ok_or(ValueError::Invalid)?;

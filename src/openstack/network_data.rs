@@ -22,7 +22,7 @@ use crate::model::*;
 use crate::net::{
     IpAddr, IpCidr, Ipv4Addr, Ipv6Addr, Mac, MaskError, mask_to_prefix_v4, mask_to_prefix_v6,
 };
-use crate::text::{Quoted, Text, text};
+use crate::text::{Quoted, Text, text, trim};
 
 /// Physical link types clouds are known to send (cloud-init's list plus nova's and Ironic's).
 /// Any other type is physical too, with a warning.
@@ -245,13 +245,13 @@ impl Parser<'_, '_> {
     }
 
     fn ip(&mut self, s: &str) -> Result<IpAddr, Stop> {
-        crate::net::parse_ip(s.trim()).ok_or_else(|| self.fail(Some(s), Problem::InvalidAddress))
+        crate::net::parse_ip(trim(s)).ok_or_else(|| self.fail(Some(s), Problem::InvalidAddress))
     }
 
     fn prefix(&mut self, addr: &IpAddr, mask: &str) -> Result<u8, Stop> {
         let r = match addr {
-            IpAddr::V4(_) => mask_to_prefix_v4(mask.trim()),
-            IpAddr::V6(_) => mask_to_prefix_v6(mask.trim()),
+            IpAddr::V4(_) => mask_to_prefix_v4(trim(mask)),
+            IpAddr::V6(_) => mask_to_prefix_v6(trim(mask)),
         };
         r.map_err(|e| {
             let problem = if e == MaskError::NonContiguous {
@@ -438,7 +438,7 @@ impl Object for LinkFields<'_, '_, '_> {
             "bond_mode" => {
                 if let Some(s) = p.short(v)? {
                     raw.bond_mode = Some(
-                        BondMode::parse(s.trim())
+                        BondMode::parse(trim(&s))
                             .ok_or_else(|| p.fail(Some(&s), Problem::UnknownValue))?,
                     );
                 }
@@ -773,7 +773,7 @@ impl Parser<'_, '_> {
             "" => return Err(self.fail_at("type", None, Problem::Missing)),
             other => return Err(self.fail_at("type", Some(other), Problem::UnknownValue)),
         };
-        let address = match raw.ip.as_deref().map(str::trim) {
+        let address = match raw.ip.as_deref().map(trim) {
             None | Some("") if kind == NetKind::Static => {
                 return Err(self.fail_at("ip_address", None, Problem::Missing));
             }
@@ -796,12 +796,7 @@ impl Parser<'_, '_> {
             })
             .map_err(|e| self.full(e))?;
         // A network-level `gateway` (a non-nova shape) is a default route.
-        if let Some(g) = raw
-            .gateway
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-        {
+        if let Some(g) = raw.gateway.as_deref().map(trim).filter(|g| !g.is_empty()) {
             let m = self.path.key("gateway");
             let gw = self.ip(g)?;
             if address.is_some_and(|a| a.is_ipv4() != gw.is_ipv4()) {
@@ -843,7 +838,7 @@ impl Parser<'_, '_> {
         if v4.is_some_and(|v4| v4 != addr.is_ipv4()) {
             return Err(self.fail(Some(ip), Problem::FamilyMismatch));
         }
-        let prefix = match (suffix, netmask.map(str::trim)) {
+        let prefix = match (suffix, netmask.map(trim)) {
             (Some(s), _) => self.prefix(&addr, s)?,
             (None, Some(mask)) if !mask.is_empty() => {
                 self.path.reset(m);
@@ -1068,7 +1063,7 @@ impl Parser<'_, '_> {
         let addr = self
             .ip(a)
             .map_err(|_| self.fail(Some(&dest), Problem::InvalidAddress))?;
-        let prefix = match (suffix, raw.netmask.as_deref().map(str::trim)) {
+        let prefix = match (suffix, raw.netmask.as_deref().map(trim)) {
             (Some(s), _) => self.prefix(&addr, s)?,
             (None, Some(mask)) if !mask.is_empty() => {
                 self.path.reset(m);
@@ -1082,7 +1077,7 @@ impl Parser<'_, '_> {
         };
         self.path.reset(m);
         let dest = IpCidr { addr, prefix }.network();
-        let gateway = match raw.gateway.as_deref().map(str::trim) {
+        let gateway = match raw.gateway.as_deref().map(trim) {
             None | Some("") => None,
             Some(g) => {
                 let m = self.path.key("gateway");
@@ -1189,7 +1184,7 @@ impl Object for ServiceFields<'_, '_, '_> {
 /// A non-negative decimal integer, as JSON numbers and numeric strings spell it.
 /// `1500.0` is accepted (some YAML-to-JSON tools emit floats); `1e3` and `-1` are not.
 fn parse_unsigned(s: &str) -> Option<u64> {
-    let s = s.trim();
+    let s = trim(s);
     let s = s.strip_suffix(".0").unwrap_or(s);
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
