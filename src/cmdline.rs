@@ -76,12 +76,14 @@ pub fn parse(line: &str) -> Options {
         match (key, value) {
             ("rd.configdrive", v) => o.disabled = !truthy(v.unwrap_or("1")),
             ("rd.configdrive.debug", v) => o.debug = truthy(v.unwrap_or("1")),
-            ("rd.configdrive.timeout", Some(v)) => match v.parse::<u32>() {
-                Ok(s) if s <= MAX_TIMEOUT_SECS => o.timeout_secs = Some(s),
-                _ => crate::warn!(
-                    "rd.configdrive.timeout={v}: not a number of seconds up to {MAX_TIMEOUT_SECS}, ignored"
-                ),
-            },
+            ("rd.configdrive.timeout", Some(v)) => {
+                match crate::text::parse_dec(v, MAX_TIMEOUT_SECS.into()) {
+                    Some(s) => o.timeout_secs = Some(s as u32),
+                    _ => crate::warn!(
+                        "rd.configdrive.timeout={v}: not a number of seconds up to {MAX_TIMEOUT_SECS}, ignored"
+                    ),
+                }
+            }
             ("rd.configdrive.label", Some(v)) => match crate::text::text(v) {
                 Ok(l) if !v.is_empty() => o.label = Some(l),
                 _ => crate::warn!(

@@ -326,12 +326,12 @@ pub fn from_sysfs(table: &mut NicTable) -> Result<(), rustix::io::Errno> {
         fn text(b: &[u8], n: usize) -> &str {
             crate::text::trim(core::str::from_utf8(&b[..n]).unwrap_or(""))
         }
-        let ifindex: u32 = read("ifindex", &mut b)
-            .and_then(|n| text(&b, n).parse().ok())
-            .unwrap_or(0);
+        let ifindex = read("ifindex", &mut b)
+            .and_then(|n| crate::text::parse_dec(text(&b, n), u32::MAX.into()))
+            .map_or(0, |i| i as u32);
         let mac: Option<Mac> = read("address", &mut b).and_then(|n| text(&b, n).parse().ok());
-        let arp_type: u32 = read("type", &mut b)
-            .and_then(|n| text(&b, n).parse().ok())
+        let arp_type = read("type", &mut b)
+            .and_then(|n| crate::text::parse_dec(text(&b, n), u32::MAX.into()))
             .unwrap_or(0);
         let uevent = read("uevent", &mut b).map(|n| text(&b, n)).unwrap_or("");
         let virtual_kind = uevent.lines().any(|l| {

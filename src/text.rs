@@ -121,6 +121,26 @@ pub fn hex_byte(b: u8) -> [u8; 2] {
     [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
 
+/// An unsigned decimal number up to `max`, read as `str::parse` reads unsigned integers (an
+/// optional `+`, then one or more ASCII digits): one routine instead of one per type.
+pub fn parse_dec(s: &str, max: u64) -> Option<u64> {
+    let digits = match s.as_bytes() {
+        [b'+', rest @ ..] => rest,
+        all => all,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    (n <= max).then_some(n)
+}
+
 /// Unicode White_Space, the set `char::is_whitespace` tests (through a 256-byte table).
 pub fn is_space(c: char) -> bool {
     matches!(
@@ -167,6 +187,53 @@ mod tests {
         assert!(write!(w, "cde").is_err());
         assert_eq!(w.as_bytes(), b"abcd");
         assert!(w.overflowed());
+    }
+
+    #[test]
+    fn decimals_parse_as_core_does() {
+        for s in [
+            "",
+            "+",
+            "-",
+            "0",
+            "007",
+            "+5",
+            "++5",
+            "-5",
+            "5-",
+            " 5",
+            "5 ",
+            "1a",
+            "255",
+            "256",
+            "65535",
+            "65536",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "١٢",
+            "+0",
+        ] {
+            let max = |m: u64| parse_dec(s, m);
+            assert_eq!(
+                max(u8::MAX.into()),
+                s.parse::<u8>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(
+                max(u16::MAX.into()),
+                s.parse::<u16>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(
+                max(u32::MAX.into()),
+                s.parse::<u32>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(max(u64::MAX), s.parse::<u64>().ok(), "{s:?}");
+        }
     }
 
     #[test]

@@ -440,7 +440,7 @@ fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    crate::text::parse_dec(s, u64::MAX)
 }
 
 /// Displays a value the way the kernel's sysfs (and ifupdown, NM, ifcfg) spell it.

@@ -108,8 +108,7 @@ pub fn parse_prefix_len(s: &str, max: u8) -> Option<u8> {
     if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n: u16 = s.parse().ok()?;
-    (n <= u16::from(max)).then_some(n as u8)
+    crate::text::parse_dec(s, max.into()).map(|n| n as u8)
 }
 
 /// An IPv4 netmask: dotted ("255.255.255.0") or a prefix length ("24").

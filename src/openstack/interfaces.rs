@@ -454,18 +454,18 @@ impl Parser<'_, '_> {
             }
             // mtu
             8 => {
-                let n = match rest.parse::<u16>() {
-                    Ok(n @ 68..) => n,
-                    Ok(_) => {
+                let n = match crate::text::parse_dec(rest, u16::MAX.into()) {
+                    Some(n @ 68..) => n,
+                    Some(_) => {
                         let problem = Problem::OutOfRange {
                             min: 68,
                             max: 65535,
                         };
                         return Err(self.bad(key, rest, problem));
                     }
-                    Err(_) => return Err(self.bad(key, rest, Problem::InvalidNumber)),
+                    None => return Err(self.bad(key, rest, Problem::InvalidNumber)),
                 };
-                self.cfg.links[l as usize].mtu = Some(n.into());
+                self.cfg.links[l as usize].mtu = Some(n as u32);
             }
             // up, post-up
             _ => return self.ip_command(key, rest, l),
@@ -528,9 +528,9 @@ impl Parser<'_, '_> {
             };
             match i {
                 Some(0) => via = Some(v),
-                Some(1) => match v.parse() {
-                    Ok(m) => metric = Some(m),
-                    Err(_) => return Err(self.bad(key, v, Problem::InvalidNumber)),
+                Some(1) => match crate::text::parse_dec(v, u32::MAX.into()) {
+                    Some(m) => metric = Some(m as u32),
+                    None => return Err(self.bad(key, v, Problem::InvalidNumber)),
                 },
                 Some(2) if v == "${IFACE}" || self.cfg.link(link).id == v => {}
                 _ => {
@@ -587,15 +587,15 @@ impl Parser<'_, '_> {
             let digits =
                 l.id.strip_prefix("eth")
                     .filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
-            *nic = match digits.map(str::parse::<u16>) {
-                Some(Ok(n)) => {
+            *nic = match digits.and_then(|d| crate::text::parse_dec(d, u16::MAX.into())) {
+                Some(n) => {
                     crate::warn!(
                         "{}: {}: no hwaddress: taken as physical NIC {} in bus order (from 0)",
                         self.file,
                         l.id,
-                        u64::from(n)
+                        n
                     );
-                    NicMatch::Ordinal(n)
+                    NicMatch::Ordinal(n as u16)
                 }
                 _ => NicMatch::Name(text(&l.id).unwrap_or_default()),
             };

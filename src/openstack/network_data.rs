@@ -1189,7 +1189,7 @@ fn parse_unsigned(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    crate::text::parse_dec(s, u64::MAX)
 }
 
 /// A DNS name: labels of letters, digits, `-` and `_`, 1-63 bytes each, dots between.
