@@ -729,13 +729,15 @@ impl<'de, 'a> Visitor<'de> for Any<'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Got<'a>, A::Error> {
         match self.0 {
             Want::Object(sink) => {
-                while let Some(key) = map.next_key_seed(KeySeed)? {
-                    map.next_value_seed(Seed::Field(&mut *sink, &key))?;
+                let mut k = [0u8; MAX_JSON_KEY_BYTES];
+                while let Some(key) = map.next_key_seed(KeySeed(&mut k))? {
+                    map.next_value_seed(Seed::Field(&mut *sink, key))?;
                 }
                 Ok(Got::Done)
             }
             want => {
-                while map.next_key_seed(KeySeed)?.is_some() {
+                let mut k = [0u8; MAX_JSON_KEY_BYTES];
+                while map.next_key_seed(KeySeed(&mut k))?.is_some() {
                     map.next_value_seed(Seed::Want(Want::Skip))?;
                 }
                 Ok(match want {
@@ -777,35 +779,19 @@ impl<'de, 'a> DeserializeSeed<'de> for Seed<'a, '_> {
     }
 }
 
-/// A key, kept if short enough to be one we know; longer keys are unknown by definition.
-struct KeySeed;
+/// A key, read into the buffer with the visitor of every read (so serde-json-core's string
+/// reader is instantiated once). Keys must be read with `deserialize_str`: serde-json-core's
+/// key deserializer panics on most other requests.
+struct KeySeed<'b>(&'b mut [u8; MAX_JSON_KEY_BYTES]);
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Text<MAX_JSON_KEY_BYTES>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        // Keys must be read with deserialize_str: serde-json-core's key deserializer panics
-        // on most other requests.
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Text<MAX_JSON_KEY_BYTES>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let mut t = Text::new();
-        if t.push_str(v).is_err() {
+impl<'de, 'b> DeserializeSeed<'de> for KeySeed<'b> {
+    type Value = &'b str;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<&'b str, D::Error> {
+        Ok(match d.deserialize_str(Any(Want::Scalar(self.0)))? {
+            Got::Str(k) => k,
             // Longer than any key we look for: a marker that matches nothing.
-            let _ = t.push_str("\u{0}long-key");
-        }
-        Ok(t)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        self.visit_str(v)
+            _ => "\u{0}long-key",
+        })
     }
 }
 
@@ -943,6 +929,17 @@ mod tests {
                 ("long", "TooLong"),
             ]
         );
+        // Keys are unescaped; a key longer than any we look for matches nothing.
+        let long = "k".repeat(MAX_JSON_KEY_BYTES + 1);
+        let src = std::format!(r#"{{"\u0061b": 1, "{long}": 2, "{}": 3}}"#, &long[1..]);
+        let mut buf2 = [0u8; 512];
+        let doc = normalize(src.as_bytes(), &mut buf2).unwrap();
+        let mut c = Collect {
+            seen: std::vec::Vec::new(),
+        };
+        assert_eq!(walk_document(doc, &mut un, &mut c), Ok(Shape::Done));
+        let keys: std::vec::Vec<&str> = c.seen.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["ab", "\u{0}long-key", &long[1..]]);
         let mut c = Collect {
             seen: std::vec::Vec::new(),
         };
