@@ -164,9 +164,13 @@ pub fn trim(s: &str) -> &str {
     s.trim_matches(is_space)
 }
 
-/// ASCII case-insensitive equality.
+/// ASCII case-insensitive equality, byte by byte (core's `eq_ignore_ascii_case` is unrolled
+/// into 400 bytes of code).
 pub fn eq_ignore_case(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x.eq_ignore_ascii_case(&y))
 }
 
 #[cfg(test)]
@@ -233,6 +237,26 @@ mod tests {
                 "{s:?}"
             );
             assert_eq!(max(u64::MAX), s.parse::<u64>().ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn case_insensitive_as_core() {
+        let words = [
+            "",
+            "a",
+            "A",
+            "balance-RR",
+            "Balance-rr",
+            "balance-rr ",
+            "é",
+            "É",
+            "802.3AD",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(eq_ignore_case(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            }
         }
     }
 

@@ -429,7 +429,7 @@ pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
 
 /// A name from `names` (case-insensitive), or its index written as a number.
 fn lookup(names: &[&str], s: &str) -> Option<usize> {
-    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
+    if let Some(i) = names.iter().position(|n| crate::text::eq_ignore_case(n, s)) {
         return Some(i);
     }
     let n = parse_decimal(s)?;
