@@ -293,13 +293,13 @@ impl Normalizer<'_, '_> {
         self.put(b'"')
     }
 
+    /// Four hex digits (by hand: `u16::from_str_radix` is 200 bytes of code).
     fn hex4(&self, at: usize) -> Option<u16> {
         let h = self.input.get(at..at + 4)?;
-        let s = core::str::from_utf8(h).ok()?;
-        if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        u16::from_str_radix(s, 16).ok()
+        h.iter().try_fold(0u16, |n, &b| {
+            let d = (b as char).to_digit(16)?;
+            Some(n << 4 | d as u16)
+        })
     }
 
     fn string(&mut self) -> Result<(), SyntaxError> {
