@@ -51,7 +51,8 @@ pub fn normalize<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Syntax
         len: 0,
     };
     n.document()?;
-    Ok(&n.out[..n.len])
+    let Normalizer { out, len, .. } = n;
+    Ok(out.get(..len).unwrap_or_default())
 }
 
 struct Normalizer<'i, 'o> {
@@ -69,12 +70,12 @@ enum Container {
 
 impl Normalizer<'_, '_> {
     fn error(&self, what: &'static str) -> SyntaxError {
-        let upto = &self.input[..self.pos.min(self.input.len())];
+        // (`get` rather than indexing: each panic site costs code and a location record.)
+        let upto = self.input.get(..self.pos).unwrap_or(self.input);
         let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         // Columns count characters, not bytes.
-        let column = upto[line_start..]
-            .iter()
+        let column = (upto.get(line_start..).unwrap_or_default().iter())
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count() as u32
             + 1;
@@ -144,16 +145,16 @@ impl Normalizer<'_, '_> {
             if want_value {
                 match self.peek() {
                     Some(c @ (b'{' | b'[')) => {
-                        if depth == MAX_JSON_DEPTH {
+                        let Some(slot) = stack.get_mut(depth) else {
                             return Err(self.error("nested deeper than MAX_JSON_DEPTH"));
-                        }
-                        self.put(c)?;
-                        self.pos += 1;
-                        stack[depth] = if c == b'{' {
+                        };
+                        *slot = if c == b'{' {
                             Container::Object
                         } else {
                             Container::Array
                         };
+                        self.put(c)?;
+                        self.pos += 1;
                         depth += 1;
                         self.skip_ws()?;
                         let close = if c == b'{' { b'}' } else { b']' };
@@ -190,10 +191,10 @@ impl Normalizer<'_, '_> {
                     None => return Err(self.error("unexpected end of document, expected a value")),
                 }
             } else {
-                if depth == 0 {
+                // Depth 0: the document's value is complete.
+                let Some(&top) = stack.get(depth.wrapping_sub(1)) else {
                     return Ok(());
-                }
-                let top = stack[depth - 1];
+                };
                 match (self.peek(), top) {
                     (Some(b','), _) => {
                         self.put(b',')?;
@@ -233,7 +234,11 @@ impl Normalizer<'_, '_> {
     }
 
     fn literal(&mut self, word: &[u8], quote: bool) -> Result<(), SyntaxError> {
-        if !self.input[self.pos..].starts_with(word) {
+        if !self
+            .input
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(word))
+        {
             return Err(self.error("expected true, false or null"));
         }
         self.pos += word.len();
@@ -344,10 +349,8 @@ impl Normalizer<'_, '_> {
                         } else if (0xDC00..0xE000).contains(&hi) {
                             return Err(self.error("unpaired UTF-16 surrogate in \\u escape"));
                         } else {
-                            let raw = &self.input[self.pos..self.pos + 6];
-                            let mut copy = [0u8; 6];
-                            copy.copy_from_slice(raw);
-                            self.put_all(&copy)?;
+                            let input: &[u8] = self.input;
+                            self.put_all(input.get(self.pos..self.pos + 6).unwrap_or_default())?;
                             self.pos += 6;
                         }
                     }
@@ -664,7 +667,7 @@ impl<'t> Got<'t> {
 fn copy_str<'t>(buf: &'t mut [u8], v: &str) -> Got<'t> {
     match buf.get_mut(..v.len()) {
         Some(dst) => {
-            dst.copy_from_slice(v.as_bytes());
+            dst.iter_mut().zip(v.as_bytes()).for_each(|(d, s)| *d = *s);
             // The bytes came from a &str.
             Got::Str(core::str::from_utf8(dst).unwrap_or(""))
         }
