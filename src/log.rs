@@ -89,7 +89,7 @@ pub fn log(level: Level, args: fmt::Arguments<'_>) {
         if level as u8 <= STDERR_LEVEL.load(Ordering::Relaxed) {
             // SAFETY: fd 2 is only borrowed for this write; closing it is not our business.
             let stderr = unsafe { rustix::stdio::stderr() };
-            write_all(stderr, &line[prefix..]);
+            write_all(stderr, line.get(prefix..).unwrap_or_default());
         }
         let kmsg = KMSG_FD.load(Ordering::Relaxed);
         if kmsg >= 0 && level <= KMSG_LEVEL {
@@ -106,7 +106,7 @@ pub fn write_all(fd: rustix::fd::BorrowedFd<'_>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         match rustix::io::write(fd, bytes) {
             Ok(0) => return,
-            Ok(n) => bytes = &bytes[n..],
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
             Err(rustix::io::Errno::INTR) => {}
             Err(_) => return,
         }

@@ -44,7 +44,7 @@ pub fn write(path: &str, cfg: &Config) -> Result<bool, Errno> {
     render(cfg, &mut w);
     let new = w.as_bytes();
     let mut old = [0u8; MAX_BYTES];
-    if crate::sys::read_file(path, &mut old).is_ok_and(|n| &old[..n] == new) {
+    if crate::sys::read_file(path, &mut old).is_ok_and(|n| old.get(..n) == Some(new)) {
         return Ok(false);
     }
     replace(path, new).map(|_| true)
@@ -79,7 +79,7 @@ pub fn replace(path: &str, data: &[u8]) -> Result<(), Errno> {
 fn write_all(fd: &rustix::fd::OwnedFd, mut b: &[u8]) -> Result<(), Errno> {
     while !b.is_empty() {
         match rustix::io::write(fd, b) {
-            Ok(n) => b = &b[n..],
+            Ok(n) => b = b.get(n..).unwrap_or_default(),
             Err(Errno::INTR) => {}
             Err(e) => return Err(e),
         }

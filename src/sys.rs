@@ -29,7 +29,7 @@ pub fn read_all<Fd: AsFd>(fd: Fd, buf: &mut [u8]) -> Result<usize, ReadError> {
                 Err(e) => Err(ReadError::Io(e)),
             };
         }
-        match rustix::io::read(&fd, &mut buf[n..]) {
+        match rustix::io::read(&fd, buf.get_mut(n..).unwrap_or_default()) {
             Ok(0) => return Ok(n),
             Ok(k) => n += k,
             Err(Errno::INTR) => {}
@@ -45,10 +45,10 @@ pub const PATH_MAX: usize = 4096;
 /// code compiled again for every call (about 300 bytes each), a `&CStr` with none. Fails as
 /// rustix's conversion does: ENAMETOOLONG past PATH_MAX, EINVAL for a NUL inside.
 pub fn c_path<'b>(path: &str, buf: &'b mut [u8; PATH_MAX]) -> Result<&'b CStr, Errno> {
-    let n = path.len();
-    let b = buf.get_mut(..=n).ok_or(Errno::NAMETOOLONG)?;
-    b[..n].copy_from_slice(path.as_bytes());
-    b[n] = 0;
+    let b = buf.get_mut(..=path.len()).ok_or(Errno::NAMETOOLONG)?;
+    b.iter_mut()
+        .zip(path.bytes().chain([0]))
+        .for_each(|(d, s)| *d = s);
     CStr::from_bytes_with_nul(b).map_err(|_| Errno::INVAL)
 }
 

@@ -44,7 +44,8 @@ impl<'a> SliceWriter<'a> {
     }
     /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        // (`get` rather than indexing here and below: a panic site costs code and a location.)
+        self.buf.get(..self.len).unwrap_or_default()
     }
     pub fn len(&self) -> usize {
         self.len
@@ -58,9 +59,9 @@ impl<'a> SliceWriter<'a> {
     }
     /// Appends raw bytes, keeping what fits.
     pub fn push_bytes(&mut self, b: &[u8]) {
-        let room = self.buf.len() - self.len;
-        let n = b.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+        let room = self.buf.get_mut(self.len..).unwrap_or_default();
+        let n = b.len().min(room.len());
+        room.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
         self.len += n;
         if n < b.len() {
             self.overflow = true;
@@ -69,7 +70,7 @@ impl<'a> SliceWriter<'a> {
     /// Removes bytes from the end until at most `len` remain, keeping UTF-8 whole.
     pub fn truncate_to_char_boundary(&mut self, len: usize) {
         let mut l = len.min(self.len);
-        while l > 0 && l < self.len && (self.buf[l] & 0xC0) == 0x80 {
+        while l > 0 && l < self.len && self.buf.get(l).is_some_and(|b| (b & 0xC0) == 0x80) {
             l -= 1;
         }
         self.len = l;

@@ -90,7 +90,10 @@ pub fn parse_ipv6(s: &str) -> Option<Ipv6Addr> {
     if h + t > 7 {
         return None;
     }
-    head[8 - t..].copy_from_slice(&tail[..t]);
+    head.iter_mut()
+        .skip(8 - t)
+        .zip(tail)
+        .for_each(|(h, t)| *h = t);
     Some(Ipv6Addr::from(head))
 }
 
@@ -174,7 +177,7 @@ impl Out<'_> {
             } else {
                 2
             };
-            self.put(&d[skip..]);
+            self.put(d.get(skip..).unwrap_or_default());
         }
     }
     /// A group in hex, lower case, without leading zeros.
@@ -199,7 +202,7 @@ impl fmt::Display for Ip {
         let mut b = [0u8; MAX_TEXT];
         let n = write_ip(&self.0, &mut b);
         // Only ASCII was written.
-        f.write_str(core::str::from_utf8(&b[..n]).unwrap_or(""))
+        f.write_str(core::str::from_utf8(b.get(..n).unwrap_or_default()).unwrap_or(""))
     }
 }
 
