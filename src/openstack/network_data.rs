@@ -264,7 +264,7 @@ impl Parser<'_, '_> {
     }
 
     fn link_ref(&mut self, id: &str) -> Result<LinkIdx, Stop> {
-        match self.cfg.links[self.base_links..]
+        match (self.cfg.links.get(self.base_links..).unwrap_or_default())
             .iter()
             .position(|l| l.id == id)
         {
@@ -304,15 +304,16 @@ impl Parser<'_, '_> {
         let links = &self.cfg.links;
         for (i, l) in links.iter().enumerate().skip(self.base_links) {
             let mut cur = i;
+            let kind = |i: usize| links.get(i).map(|l| &l.kind);
             for _ in 0..=links.len() {
-                match links[cur].kind {
-                    LinkKind::Vlan { parent, .. } if (parent as usize) < links.len() => {
+                match kind(cur) {
+                    Some(&LinkKind::Vlan { parent, .. }) if (parent as usize) < links.len() => {
                         cur = parent as usize
                     }
                     _ => break,
                 }
             }
-            if let LinkKind::Vlan { parent, .. } = links[cur].kind {
+            if let Some(&LinkKind::Vlan { parent, .. }) = kind(cur) {
                 let problem = if (parent as usize) < links.len() {
                     Problem::InvalidTopology
                 } else {
@@ -443,13 +444,13 @@ impl Object for LinkFields<'_, '_, '_> {
                     );
                 }
             }
-            k if is_bond_option(k) => match bond::find_option(&k[5..]) {
+            k if bond_key(k).is_some() => match bond_option(k) {
                 // Member references are read in the second pass.
-                Some(def) if bond::OPTIONS[def].ty == OptionType::Interface => v.skip()?,
-                Some(def) => {
+                Some((_, d)) if d.ty == OptionType::Interface => v.skip()?,
+                Some((def, d)) => {
                     let mut b = [0u8; 256];
                     if let Some(s) = p.string(v, &mut b, "MAX_JSON_STRING_BYTES")? {
-                        let value = bond::parse_value(bond::OPTIONS[def].ty, s).map_err(|e| {
+                        let value = bond::parse_value(d.ty, s).map_err(|e| {
                             let problem = match e {
                                 ValueError::OutOfRange { max } => Problem::OutOfRange {
                                     min: 0,
@@ -483,11 +484,19 @@ impl Object for LinkFields<'_, '_, '_> {
     }
 }
 
-/// `bond_*` keys other than the mode and the member list (`bond-*` is accepted too).
-fn is_bond_option(k: &str) -> bool {
-    (k.starts_with("bond_") || k.starts_with("bond-"))
-        && k.len() > 5
-        && !matches!(&k[5..], "links" | "mode")
+/// The option name in a `bond_*` key other than the mode and the member list (`bond-*` is
+/// accepted too).
+fn bond_key(k: &str) -> Option<&str> {
+    let name = k
+        .strip_prefix("bond_")
+        .or_else(|| k.strip_prefix("bond-"))?;
+    (!name.is_empty() && !matches!(name, "links" | "mode")).then_some(name)
+}
+
+/// The option a `bond_*` key names: its index in [`bond::OPTIONS`] and its definition.
+fn bond_option(k: &str) -> Option<(usize, &'static bond::OptionDef)> {
+    let i = bond::find_option(bond_key(k)?)?;
+    Some((i, bond::OPTIONS.get(i)?))
 }
 
 impl Parser<'_, '_> {
@@ -496,7 +505,8 @@ impl Parser<'_, '_> {
         let Some(id) = raw.id else {
             return Err(self.fail_at("id", None, Problem::Missing));
         };
-        if self.cfg.links[self.base_links..].iter().any(|l| l.id == id) {
+        let ours = self.cfg.links.get(self.base_links..).unwrap_or_default();
+        if ours.iter().any(|l| l.id == id) {
             return Err(self.fail_at("id", Some(&id), Problem::Duplicate));
         }
         let ty = raw.ty.as_deref().unwrap_or("");
@@ -608,7 +618,9 @@ impl Object for LinkRefs<'_, '_, '_> {
                 if parent == me || p.cfg.link(parent).master.is_some() {
                     return Err(p.fail(Some(&parent_id), Problem::InvalidTopology));
                 }
-                if let LinkKind::Vlan { parent: slot, .. } = &mut p.cfg.links[me as usize].kind {
+                if let Some(LinkKind::Vlan { parent: slot, .. }) =
+                    p.cfg.links.get_mut(me as usize).map(|l| &mut l.kind)
+                {
                     *slot = parent;
                 }
             }
@@ -620,9 +632,7 @@ impl Object for LinkRefs<'_, '_, '_> {
                 p.want_array(s)?
             }
             (k, LinkKind::Bond { .. })
-                if is_bond_option(k)
-                    && bond::find_option(&k[5..])
-                        .is_some_and(|d| bond::OPTIONS[d].ty == OptionType::Interface) =>
+                if bond_option(k).is_some_and(|(_, d)| d.ty == OptionType::Interface) =>
             {
                 if let Some(want) = p.id(v)? {
                     // The primary is named by a member's id, `name` or MAC.
@@ -637,7 +647,7 @@ impl Object for LinkRefs<'_, '_, '_> {
                     let Some((slave, _)) = found else {
                         return Err(p.fail(Some(&want), Problem::DanglingReference));
                     };
-                    let def = bond::find_option(&k[5..]).unwrap_or_default() as u8;
+                    let def = bond_option(k).map_or(0, |(i, _)| i as u8);
                     p.cfg
                         .push_bond_option(BondOption {
                             bond: me,
@@ -673,7 +683,9 @@ impl Array for Members<'_, '_, '_> {
         if !l.is_physical() || l.master.is_some_and(|b| b != self.bond) {
             return Err(p.fail(Some(&id), Problem::InvalidTopology));
         }
-        p.cfg.links[slave as usize].master = Some(self.bond);
+        if let Some(l) = p.cfg.links.get_mut(slave as usize) {
+            l.master = Some(self.bond);
+        }
         p.path.reset(m);
         Ok(())
     }
