@@ -80,7 +80,7 @@ impl Op {
             | Op::Up { link } => [Some(link), None],
             Op::Enslave { slave, bond } => [Some(slave), Some(bond)],
             Op::AddAddress { network } => [Some(cfg.network(network).link), None],
-            Op::AddRoute { route } => [Some(cfg.routes[route as usize].link), None],
+            Op::AddRoute { route } => [cfg.routes.get(route as usize).map(|r| r.link), None],
             Op::SetHostname | Op::WriteResolvConf => [None, None],
         }
     }
@@ -298,7 +298,9 @@ impl fmt::Display for Show<'_> {
                 write!(f, " dev {}", name(n.link))
             }
             Op::AddRoute { route } => {
-                let r = &cfg.routes[route as usize];
+                let Some(r) = cfg.routes.get(route as usize) else {
+                    return Ok(());
+                };
                 f.write_str("route ")?;
                 write!(f, "{}", r.dest)?;
                 if let Some(g) = r.gateway {

@@ -36,8 +36,7 @@ impl BondMode {
 
     /// A mode by kernel name or number ("4", as Ironic sends it).
     pub fn parse(s: &str) -> Option<BondMode> {
-        let i = lookup(MODE_NAMES, s)?;
-        Some(BondMode::ALL[i])
+        BondMode::ALL.get(lookup(MODE_NAMES, s)?).copied()
     }
 }
 
@@ -462,7 +461,7 @@ impl fmt::Display for KernelValue<'_> {
             (_, OptionValue::Choice(i)) => write!(f, "{}", u64::from(*i)),
             (_, OptionValue::Mac(m)) => write!(f, "{m}"),
             (_, OptionValue::Ipv4List { addrs, len }) => {
-                for (i, a) in addrs[..*len as usize].iter().enumerate() {
+                for (i, a) in addrs.iter().take(*len as usize).enumerate() {
                     if i > 0 {
                         f.write_str(",")?;
                     }

@@ -306,7 +306,8 @@ impl Parser<'_, '_> {
         else {
             return Err(self.bad("iface", name, Problem::InvalidInterfaceName));
         };
-        let link = match self.cfg.links[self.base..].iter().position(|l| l.id == id) {
+        let ours = self.cfg.links.get(self.base..).unwrap_or_default();
+        let link = match ours.iter().position(|l| l.id == id) {
             Some(i) => (self.base + i) as LinkIdx,
             None => {
                 let l = Link {
@@ -356,7 +357,9 @@ impl Parser<'_, '_> {
             }
             with_prefix((a, p.or(st.mask)))
         });
-        let n = &mut self.cfg.networks[net as usize];
+        let Some(n) = self.cfg.networks.get_mut(net as usize) else {
+            return Ok(());
+        };
         n.address = address;
         if address.is_none() && n.kind == NetKind::Static {
             return Err(self.fail("address", None, Problem::Missing));
@@ -418,9 +421,8 @@ impl Parser<'_, '_> {
                 let v = rest
                     .strip_prefix("ether")
                     .map_or(rest, str::trim_ascii_start);
-                let (Ok(mac), LinkKind::Physical { nic }) =
-                    (v.parse::<Mac>(), &mut self.cfg.links[l as usize].kind)
-                else {
+                let kind = self.cfg.links.get_mut(l as usize).map(|l| &mut l.kind);
+                let (Ok(mac), Some(LinkKind::Physical { nic })) = (v.parse::<Mac>(), kind) else {
                     return Err(self.bad(key, rest, Problem::InvalidMac));
                 };
                 if matches!(nic, NicMatch::Mac(m) if *m != mac) {
@@ -465,7 +467,9 @@ impl Parser<'_, '_> {
                     }
                     None => return Err(self.bad(key, rest, Problem::InvalidNumber)),
                 };
-                self.cfg.links[l as usize].mtu = Some(n as u32);
+                if let Some(l) = self.cfg.links.get_mut(l as usize) {
+                    l.mtu = Some(n as u32);
+                }
             }
             // up, post-up
             _ => return self.ip_command(key, rest, l),
@@ -577,7 +581,7 @@ impl Parser<'_, '_> {
     /// After the last line: a link without `hwaddress` is, if named `ethN`, the N-th NIC in
     /// bus order (logged: fragile), else the interface of that name.
     fn finish(&mut self) {
-        for l in self.cfg.links[self.base..].iter_mut() {
+        for l in self.cfg.links.get_mut(self.base..).unwrap_or_default() {
             let LinkKind::Physical { nic } = &mut l.kind else {
                 continue;
             };
