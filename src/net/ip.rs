@@ -106,104 +106,72 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
     }
 }
 
-/// The longest text of an address: `ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff`.
-const MAX_TEXT: usize = 39;
-
-/// Writes the address into `out` (at least 39 bytes); returns the length.
-fn write_ip(a: &IpAddr, out: &mut [u8; MAX_TEXT]) -> usize {
-    let mut w = Out { buf: out, len: 0 };
-    match a {
-        IpAddr::V4(v4) => w.v4(v4),
-        IpAddr::V6(v6) => {
-            let seg = v6.segments();
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                w.put(b"::ffff:");
-                w.v4(&v4);
-            } else {
-                // The first longest run of zero groups, if two or more long.
-                let (mut best, mut best_len, mut run) = (0, 0, 0);
-                for (i, &g) in seg.iter().enumerate() {
-                    run = if g == 0 { run + 1 } else { 0 };
-                    if run > best_len {
-                        (best, best_len) = (i + 1 - run, run);
-                    }
-                }
-                if best_len < 2 {
-                    best = 8;
-                }
-                let mut i = 0;
-                while i < 8 {
-                    if i == best {
-                        w.put(b"::");
-                        i += best_len;
-                        continue;
-                    }
-                    if i > 0 && i != best + best_len {
-                        w.put(b":");
-                    }
-                    w.hex(seg[i]);
-                    i += 1;
-                }
-            }
-        }
-    }
-    w.len
-}
-
-struct Out<'a> {
-    buf: &'a mut [u8; MAX_TEXT],
-    len: usize,
-}
-
-impl Out<'_> {
-    fn put(&mut self, s: &[u8]) {
-        for &b in s {
-            if let Some(slot) = self.buf.get_mut(self.len) {
-                *slot = b;
-                self.len += 1;
-            }
-        }
-    }
-    fn v4(&mut self, a: &Ipv4Addr) {
-        for (i, o) in a.octets().into_iter().enumerate() {
-            if i > 0 {
-                self.put(b".");
-            }
-            let d = [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10];
-            let skip = if o >= 100 {
-                0
-            } else if o >= 10 {
-                1
-            } else {
-                2
-            };
-            self.put(d.get(skip..).unwrap_or_default());
-        }
-    }
-    /// A group in hex, lower case, without leading zeros.
-    fn hex(&mut self, g: u16) {
-        let mut started = false;
-        for shift in [12, 8, 4, 0] {
-            let d = (g >> shift) as u8 & 0xf;
-            if d != 0 || started || shift == 0 {
-                started = true;
-                self.put(&[b"0123456789abcdef"[d as usize]]);
-            }
-        }
-    }
-}
-
 /// Displays an address as core's `Display` does (no padding support: none is used).
 #[derive(Clone, Copy)]
 pub struct Ip(pub IpAddr);
 
 impl fmt::Display for Ip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut b = [0u8; MAX_TEXT];
-        let n = write_ip(&self.0, &mut b);
-        // Only ASCII was written.
-        f.write_str(core::str::from_utf8(b.get(..n).unwrap_or_default()).unwrap_or(""))
+        let v6 = match self.0 {
+            IpAddr::V4(a) => return v4(f, a),
+            IpAddr::V6(a) => a,
+        };
+        if let Some(a) = v6.to_ipv4_mapped() {
+            f.write_str("::ffff:")?;
+            return v4(f, a);
+        }
+        let seg = v6.segments();
+        // The first longest run of zero groups, if two or more long, is written `::`.
+        let (mut gap, mut gap_len, mut run) = (8, 0, 0);
+        for (i, &g) in seg.iter().enumerate() {
+            run = if g == 0 { run + 1 } else { 0 };
+            if run > gap_len {
+                (gap, gap_len) = (i + 1 - run, run);
+            }
+        }
+        if gap_len < 2 {
+            gap = 8;
+        }
+        for (i, &g) in seg.iter().enumerate() {
+            if i == gap {
+                f.write_str("::")?;
+            }
+            if (gap..gap + gap_len).contains(&i) {
+                continue;
+            }
+            if i > 0 && i != gap + gap_len {
+                f.write_str(":")?;
+            }
+            number(f, g.into(), 16)?;
+        }
+        Ok(())
     }
+}
+
+fn v4(f: &mut fmt::Formatter<'_>, a: Ipv4Addr) -> fmt::Result {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(".")?;
+        }
+        number(f, o.into(), 10)?;
+    }
+    Ok(())
+}
+
+/// `n` in base 10 or 16 (lower case), without leading zeros.
+fn number(f: &mut fmt::Formatter<'_>, mut n: u32, base: u32) -> fmt::Result {
+    let mut b = [0u8; 10];
+    let mut at = b.len();
+    for slot in b.iter_mut().rev() {
+        *slot = b"0123456789abcdef"[(n % base) as usize & 15];
+        at -= 1;
+        n /= base;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII was written.
+    f.write_str(core::str::from_utf8(b.get(at..).unwrap_or_default()).unwrap_or(""))
 }
 
 impl From<Ipv4Addr> for Ip {
