@@ -17,6 +17,7 @@
 use crate::error::{DataError, Problem};
 use crate::json::{self, Array, FieldPath, Object, Scalar, Shape, Stop, Value, WalkError};
 use crate::limits::*;
+use crate::log::Level;
 use crate::model::bond::{self, OptionType, OptionValue, ValueError};
 use crate::model::*;
 use crate::net::{
@@ -169,6 +170,14 @@ impl Parser<'_, '_> {
     fn fail_at(&mut self, key: &str, value: Option<&str>, problem: Problem) -> Stop {
         self.path.key(key);
         self.fail(value, problem)
+    }
+
+    /// Logs `file: path: msg` about the current path (one formatting site for all).
+    #[cold]
+    #[inline(never)]
+    fn note(&self, level: Level, msg: &str) {
+        let (file, path) = (self.file, self.path.as_str());
+        crate::log::log(level, format_args!("{file}: {path}: {msg}"));
     }
 
     fn full(&mut self, f: Full) -> Stop {
@@ -469,11 +478,7 @@ impl Object for LinkFields<'_, '_, '_> {
                     }
                 }
                 None => {
-                    crate::warn!(
-                        "{}: {}: unknown bond option, ignored",
-                        p.file,
-                        p.path.as_str()
-                    );
+                    p.note(Level::Warning, "unknown bond option, ignored");
                     v.skip()?
                 }
             },
@@ -519,10 +524,9 @@ impl Parser<'_, '_> {
         let kind = match ty {
             "bond" => {
                 if raw.bond_mode.is_none() {
-                    crate::warn!(
-                        "{}: {}: bond without bond_mode; balance-rr (the kernel's default)",
-                        self.file,
-                        self.path.as_str()
+                    self.note(
+                        Level::Warning,
+                        "bond without bond_mode; balance-rr (the kernel's default)",
                     );
                 }
                 LinkKind::Bond {
@@ -555,11 +559,7 @@ impl Parser<'_, '_> {
                     (None, Some(n)) => NicMatch::Name(n.clone()),
                     (None, None) => {
                         self.unmatched += 1;
-                        crate::warn!(
-                            "{}: {}: no MAC and no name; matched by bus order",
-                            self.file,
-                            self.path.as_str()
-                        );
+                        self.note(Level::Warning, "no MAC and no name; matched by bus order");
                         NicMatch::Ordinal(self.unmatched - 1)
                     }
                 };
@@ -578,10 +578,9 @@ impl Parser<'_, '_> {
             })
             .map_err(|e| self.full(e))?;
         if !is_bond && !raw.options.is_empty() {
-            crate::warn!(
-                "{}: {}: bond options on a link that is not a bond, ignored",
-                self.file,
-                self.path.as_str()
+            self.note(
+                Level::Warning,
+                "bond options on a link that is not a bond, ignored",
             );
             return Ok(());
         }
@@ -1153,16 +1152,10 @@ impl Array for Services<'_, '_, '_> {
                     })
                     .map_err(|e| p.full(e))?;
             }
-            (Some("dns"), None) => crate::warn!(
-                "{}: {}: dns service without an address, ignored",
-                p.file,
-                p.path.as_str()
-            ),
-            _ => crate::debug!(
-                "{}: {}: not a dns service, ignored",
-                p.file,
-                p.path.as_str()
-            ),
+            (Some("dns"), None) => {
+                p.note(Level::Warning, "dns service without an address, ignored")
+            }
+            _ => p.note(Level::Debug, "not a dns service, ignored"),
         }
         p.path.reset(m);
         Ok(())
