@@ -477,7 +477,8 @@ impl FieldPath {
         FieldPath(Text::new())
     }
     pub fn reset(&mut self, m: Mark) {
-        self.0.truncate(m.0);
+        // `pop` rather than `truncate`, whose char-boundary assert is a panic site.
+        while self.0.len() > m.0 && self.0.pop().is_some() {}
     }
     /// Appends `.key` (or `key` at the top).
     pub fn key(&mut self, key: &str) -> Mark {
