@@ -71,6 +71,7 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Problem::JsonSyntax { line, column, what } => {
+                let (line, column) = (u64::from(line), u64::from(column));
                 write!(f, "malformed JSON at line {line}, column {column}: {what}")
             }
             Problem::WrongType { expected } => write!(f, "expected {expected}"),

@@ -188,7 +188,7 @@ pub fn read_json<'b>(
     let Some(n) = drive.read(path, document)? else {
         return Ok(None);
     };
-    let text = &document[..n];
+    let text = document.get(..n).unwrap_or_default();
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         crate::warn!("{path}: empty file, ignored");
         return Ok(None);
