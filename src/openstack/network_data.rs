@@ -330,7 +330,7 @@ impl Parser<'_, '_> {
                 };
                 let mut path: Text<64> = Text::new();
                 let _ = core::fmt::Write::write_fmt(
-                    &mut path,
+                    path.as_mut_view(),
                     format_args!("links[{}].vlan_link", i - self.base_links),
                 );
                 return Err(DataError::new(self.file, &path, Some(&l.id), problem));
