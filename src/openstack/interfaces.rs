@@ -73,7 +73,7 @@ type Res<T = ()> = Result<T, Stop>;
 /// The position of `word` among the space-separated `words` (one table instead of a chain
 /// of string comparisons: smaller code).
 #[inline(never)]
-fn find(word: &str, words: &str) -> Option<usize> {
+pub(super) fn find(word: &str, words: &str) -> Option<usize> {
     words.split(' ').position(|w| w == word)
 }
 
