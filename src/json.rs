@@ -492,7 +492,7 @@ impl FieldPath {
     /// Appends `[i]`.
     pub fn index(&mut self, i: usize) -> Mark {
         let m = Mark(self.0.len());
-        let _ = fmt::Write::write_fmt(&mut self.0, format_args!("[{i}]"));
+        let _ = fmt::Write::write_fmt(self.0.as_mut_view(), format_args!("[{i}]"));
         m
     }
     fn push(&mut self, s: &str) {

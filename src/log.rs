@@ -67,7 +67,8 @@ pub fn log(level: Level, args: fmt::Arguments<'_>) {
     // The kmsg priority prefix is written first and skipped for stderr.
     w.push_bytes(&[b'<', b'0' + level as u8, b'>']);
     let prefix = w.len();
-    let _ = write!(w, "configdrive-net: {}", level.label());
+    w.push_bytes(b"configdrive-net: ");
+    w.push_bytes(level.label().as_bytes());
     let _ = w.write_fmt(args);
     if w.overflowed() || w.len() > MAX_LOG_LINE_BYTES {
         w.truncate_to_char_boundary(MAX_LOG_LINE_BYTES - 4);

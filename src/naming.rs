@@ -253,9 +253,10 @@ pub fn resolve(cfg: &Config, nics: &NicTable) -> Result<Names, DataError> {
         if let Some(j) = names.links[..i].iter().position(|b| b.name == a.name) {
             let mut path: Text<96> = Text::new();
             let _ = write!(
-                path,
+                path.as_mut_view(),
                 "links[{i}] (id {}) and links[{j}] (id {})",
-                cfg.links[i].id, cfg.links[j].id
+                cfg.links[i].id,
+                cfg.links[j].id
             );
             return Err(DataError::new(
                 FILE,
@@ -271,7 +272,7 @@ pub fn resolve(cfg: &Config, nics: &NicTable) -> Result<Names, DataError> {
 /// `<parent>.<vid>`, with the parent cut so the whole fits 15 bytes.
 pub fn vlan_name(parent: &str, vid: u16) -> IfName {
     let mut suffix: Text<6> = Text::new();
-    let _ = write!(suffix, ".{}", u64::from(vid));
+    let _ = write!(suffix.as_mut_view(), ".{}", u64::from(vid));
     let room = 15 - suffix.len();
     let mut cut = parent.len().min(room);
     while !parent.is_char_boundary(cut) {
@@ -296,7 +297,7 @@ fn fresh(
     let mut n = start;
     loop {
         let mut cand = IfName::new();
-        let _ = write!(cand, "{prefix}{}", u64::from(n));
+        let _ = write!(cand.as_mut_view(), "{prefix}{}", u64::from(n));
         let taken = names.links.iter().any(|l| l.name == cand)
             || cfg.links.iter().any(|l| l.name.as_ref() == Some(&cand))
             || matched
@@ -338,7 +339,7 @@ pub fn from_sysfs(sys: &str, table: &mut NicTable) -> Result<(), rustix::io::Err
         }
         let read = |attr: &str, out: &mut [u8]| -> Option<usize> {
             let mut p: Text<320> = Text::new();
-            write!(p, "{base}/{name}/{attr}").ok()?;
+            write!(p.as_mut_view(), "{base}/{name}/{attr}").ok()?;
             crate::sys::read_file(&p, out).ok()
         };
         let mut b = [0u8; 512];
@@ -381,7 +382,7 @@ pub fn from_sysfs(sys: &str, table: &mut NicTable) -> Result<(), rustix::io::Err
         // The parent device names the bus position (`device` links to e.g. ../../0000:00:03.0).
         let mut link = [0u8; 256];
         let mut p: Text<320> = Text::new();
-        let _ = write!(p, "{base}/{name}/device");
+        let _ = write!(p.as_mut_view(), "{base}/{name}/device");
         let mut cp = [0u8; crate::sys::PATH_MAX];
         if let Ok(n) = crate::sys::c_path(&p, &mut cp)
             .and_then(|p| rustix::fs::readlinkat_raw(rustix::fs::CWD, p, &mut link[..]))

@@ -2,7 +2,8 @@
 //!
 //! Size note: core compiles a formatter per integer type, so numbers in messages are shown
 //! as `u64` (`u64::from(n)`), whose formatter the binary has anyway, and hex with
-//! [`hex_byte`] rather than `{:x}`.
+//! [`hex_byte`] rather than `{:x}`; and `write!` into a `Text<N>` goes through
+//! `as_mut_view()`, so the `fmt::Write` glue is compiled once, not once per capacity.
 
 use core::fmt::{self, Write};
 
@@ -23,7 +24,7 @@ pub fn text<const N: usize>(s: &str) -> Result<Text<N>, TooLong> {
 /// Formats into a `Text<N>`; `Err` when the result would not fit.
 pub fn format<const N: usize>(args: fmt::Arguments<'_>) -> Result<Text<N>, TooLong> {
     let mut t = Text::new();
-    t.write_fmt(args).map_err(|_| TooLong)?;
+    t.as_mut_view().write_fmt(args).map_err(|_| TooLong)?;
     Ok(t)
 }
 

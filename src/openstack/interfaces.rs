@@ -73,7 +73,7 @@ type Res<T = ()> = Result<T, Stop>;
 /// The position of `word` among the space-separated `words` (one table instead of a chain
 /// of string comparisons: smaller code).
 #[inline(never)]
-fn find(word: &str, words: &str) -> Option<usize> {
+pub(super) fn find(word: &str, words: &str) -> Option<usize> {
     words.split(' ').position(|w| w == word)
 }
 
@@ -212,7 +212,7 @@ impl Parser<'_, '_> {
     fn fail(&mut self, key: &str, value: Option<&str>, problem: Problem) -> Stop {
         let mut path: Text<96> = Text::new();
         let sep = if key.is_empty() { "" } else { ": " };
-        let _ = write!(path, "line {}{sep}{key}", u64::from(self.no));
+        let _ = write!(path.as_mut_view(), "line {}{sep}{key}", u64::from(self.no));
         self.err = Some(DataError::new(self.file, &path, value, problem));
         Stop
     }

@@ -36,8 +36,8 @@ pub enum ReadError {
 impl core::fmt::Display for ReadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ReadError::Drive(e) => write!(f, "{e}"),
-            ReadError::Data(e) => write!(f, "{e}"),
+            ReadError::Drive(e) => core::fmt::Display::fmt(e, f),
+            ReadError::Data(e) => core::fmt::Display::fmt(e, f),
             ReadError::NotConfigDrive => {
                 f.write_str("no openstack/latest or dated version directory on the drive")
             }
