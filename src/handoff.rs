@@ -21,6 +21,7 @@ use crate::limits::MAX_LINKS;
 use crate::model::{Config, LinkIdx, NetKind};
 use crate::naming::Names;
 use crate::net::IpAddr;
+use crate::sys::ErrnoName;
 use crate::text::SliceWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,14 +70,15 @@ pub fn interfaces(
     v
 }
 
-/// Writes the hand-off files under `root` (`/` in the initramfs).
+/// Writes the hand-off files under `root` (`/` in the initramfs). A failure is logged with
+/// the path it concerns; the hand-off directories must be directories, not symlinks.
 pub fn write(
     flavor: Flavor,
     cfg: &Config,
     names: &Names,
     configured: &dyn Fn(LinkIdx) -> bool,
     root: &str,
-) -> Result<(), (Errno, &'static str)> {
+) -> Result<(), Errno> {
     let ifaces = interfaces(cfg, configured);
     let mut buf = [0u8; 8192];
     let mut path = [0u8; 512];
@@ -243,16 +245,31 @@ fn quote(w: &mut SliceWriter, s: &str) {
     w.push_bytes(b"'");
 }
 
-fn mkdir(root: &str, dir: &str) -> Result<(), (Errno, &'static str)> {
+/// Creates `root/dir` one component at a time. A component that exists must be a directory
+/// itself: one that is a symlink (or not a directory) is refused with ENOTDIR, so nothing is
+/// written outside `root` through it.
+fn mkdir(root: &str, dir: &str) -> Result<(), Errno> {
     let mut p = [0u8; 512];
     let mut w = SliceWriter::new(&mut p);
     let _ = write!(w, "{}/", root.trim_end_matches('/'));
     for part in dir.split('/') {
         let _ = write!(w, "{part}");
         let s = core::str::from_utf8(w.as_bytes()).unwrap_or("");
-        match rustix::fs::mkdir(s, rustix::fs::Mode::from_raw_mode(0o755)) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err((e, "creating a hand-off directory")),
+        let r = match rustix::fs::mkdir(s, rustix::fs::Mode::from_raw_mode(0o755)) {
+            Err(Errno::EXIST) => rustix::fs::lstat(s).and_then(|st| {
+                match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+                    rustix::fs::FileType::Directory => Ok(()),
+                    _ => Err(Errno::NOTDIR),
+                }
+            }),
+            r => r,
+        };
+        if let Err(e) = r {
+            crate::error!(
+                "{s}: cannot create the hand-off directory: {}",
+                ErrnoName(e)
+            );
+            return Err(e);
         }
         let _ = write!(w, "/");
     }
@@ -264,14 +281,19 @@ fn put(
     root: &str,
     name: core::fmt::Arguments<'_>,
     data: &[u8],
-) -> Result<(), (Errno, &'static str)> {
+) -> Result<(), Errno> {
     let mut w = SliceWriter::new(path);
     let _ = write!(w, "{}/{name}", root.trim_end_matches('/'));
-    if w.overflowed() {
-        return Err((Errno::NAMETOOLONG, "a hand-off file name"));
-    }
     let p = core::str::from_utf8(w.as_bytes()).unwrap_or("");
-    crate::sys::replace_file(p, data, 0o644).map_err(|e| (e, "writing a hand-off file"))
+    let r = if w.overflowed() {
+        Err(Errno::NAMETOOLONG)
+    } else {
+        crate::sys::replace_file(p, data, 0o644)
+    };
+    if let Err(e) = r {
+        crate::error!("{p}: cannot write: {}", ErrnoName(e));
+    }
+    r
 }
 
 #[cfg(test)]

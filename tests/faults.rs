@@ -7,7 +7,7 @@
 //! - ENODEV: a NIC deleted while apply waits for another one.
 //! - EEXIST: an address the kernel holds in a conflicting form; a name taken by an
 //!   interface of another kind.
-//! - A read-only target root (a read-only bind mount).
+//! - A read-only target root (a read-only bind mount), symlinks planted in hand-off paths.
 //!
 //! Needs root: without it every test says so and passes vacuously (tests/run runs as root).
 
@@ -22,6 +22,20 @@ use std::process::{Command, Stdio};
 fn sample_nics(ns: &Ns) {
     ns.nic("n0", "02:cd:00:00:00:01");
     ns.nic("n1", "02:cd:00:00:00:02");
+}
+
+/// The sample drive with another DNS server: every file it renders differs from the sample's.
+fn sample_variant(ns: &Ns) -> std::path::PathBuf {
+    let src = Path::new(SAMPLE).join("openstack/latest");
+    let nd = std::fs::read_to_string(src.join("network_data.json")).unwrap();
+    assert!(nd.contains("192.0.2.53"));
+    let drive = ns.write_drive("variant", &nd.replace("192.0.2.53", "192.0.2.54"));
+    std::fs::copy(
+        src.join("meta_data.json"),
+        drive.join("openstack/latest/meta_data.json"),
+    )
+    .unwrap();
+    drive
 }
 
 /// A scratch directory, removed on drop (also when the test fails).
@@ -254,6 +268,62 @@ fn render_into_a_full_file_system_keeps_the_previous_files_whole() {
     assert!(kept.len() > 8, "{kept:?}");
 }
 
+#[test]
+fn apply_into_a_full_file_system_reports_each_file_and_keeps_the_old_ones() {
+    let Some(ns) = Ns::new("enospc") else { return };
+    sample_nics(&ns);
+    let variant = sample_variant(&ns);
+    let args = [
+        "--timeout",
+        "0",
+        "--resolv-conf",
+        "t/resolv.conf",
+        "--root",
+        "t/root",
+        "--runtime",
+        "--format",
+        "networkd",
+        "--handoff",
+        "klibc",
+        "--handoff-root",
+        "t/h",
+    ];
+    let args = args.join(" ");
+    let dir = ns.dir.display().to_string();
+    let o = in_small_tmpfs(
+        &ns.dir,
+        256,
+        &format!(
+            "mkdir t/root t/h
+             ip netns exec {name} unshare -u {BIN} apply --drive {SAMPLE} --cmdline {dir}/cmdline {args} 2>first.log
+             mkdir first; cp -a t first/
+             fill
+             ip netns exec {name} unshare -u {BIN} apply --drive {variant} --cmdline {dir}/cmdline {args} 2>second.log || echo $? >second.rc
+             keep",
+            name = ns.name,
+            variant = variant.display(),
+        ),
+    )
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |f: &str| std::fs::read_to_string(ns.path(f)).unwrap();
+    let err = read("second.log");
+    no_panic(&err);
+    assert_eq!(read("second.rc"), "1\n", "{err}");
+    for want in [
+        "error: resolv.conf nameserver 192.0.2.54 nameserver 2001:db8::53 search example.com: ENOSPC (no space left on device)",
+        "t/root/run/systemd/network/10-configdrive-n0.network: cannot write: ENOSPC (no space left on device)",
+        "error: t/h/run/configdrive-net/handoff: cannot write: ENOSPC (no space left on device)",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    let kept = tree(&ns.path("kept"));
+    assert!(temporaries(&kept).is_empty(), "{kept:?}");
+    assert_eq!(kept, tree(&ns.path("first/t")));
+    assert!(read("kept/resolv.conf").contains("nameserver 192.0.2.53\n"));
+}
+
 /// Two NICs; the second (`late`) is absent, so apply waits for it.
 const FIRST_AND_LATE: &str = r#"{
   "links": [
@@ -443,4 +513,65 @@ fn apply_into_a_read_only_root_configures_the_network_and_says_so() {
     assert_eq!(tree(&root), before);
     let n0 = ns.sh("ip -o addr show dev n0");
     assert!(n0.contains("inet 192.0.2.10/24"), "{n0}");
+}
+
+/// Symlinks planted in the hand-off paths (--handoff-root): a per-interface file that is a
+/// symlink is replaced by a file (its target is not written), and a hand-off directory that
+/// is a symlink is refused, so nothing outside the hand-off root is written.
+#[test]
+fn symlinks_planted_in_hand_off_paths_lead_nowhere() {
+    let Some(ns) = Ns::new("handoff-links") else {
+        return;
+    };
+    sample_nics(&ns);
+    let outside = ns.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim"), "precious\n").unwrap();
+    std::fs::write(outside.join("handoff"), "precious too\n").unwrap();
+    let h = ns.path("h");
+    std::fs::create_dir_all(h.join("run")).unwrap();
+    std::os::unix::fs::symlink(outside.join("victim"), h.join("run/net-n0.conf")).unwrap();
+    std::os::unix::fs::symlink(outside.join("victim"), h.join("run/net-n1.conf.tmp")).unwrap();
+    let before = tree(&outside);
+    let resolv = ns.path("resolv.conf");
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "--resolv-conf",
+            resolv.to_str().unwrap(),
+            "--handoff",
+            "klibc",
+            "--handoff-root",
+            h.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = ns
+            .apply_in("", &[], Path::new(SAMPLE), &args)
+            .output()
+            .unwrap();
+        no_panic(&stderr(&o));
+        o
+    };
+    let o = apply(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(tree(&outside), before);
+    for f in ["run/net-n0.conf", "run/net-n1.conf"] {
+        let m = std::fs::symlink_metadata(h.join(f)).unwrap();
+        assert!(m.is_file(), "{f}");
+    }
+    assert!(!h.join("run/net-n1.conf.tmp").exists());
+
+    // The directory of the summary file, a symlink to a directory outside.
+    std::fs::remove_dir_all(h.join("run/configdrive-net")).unwrap();
+    std::os::unix::fs::symlink(&outside, h.join("run/configdrive-net")).unwrap();
+    let o = apply(&[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {}/run/configdrive-net: cannot create the hand-off directory: ",
+            h.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(tree(&outside), before, "written through a symlink");
 }
