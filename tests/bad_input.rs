@@ -1,6 +1,10 @@
 //! The bad-input suite: malformed and hostile drives, each with the exit code and the message
 //! fragment it must produce. The binary runs `plan` on each (the same reading path `apply`
-//! uses); nothing may panic (exit 70) or hang.
+//! uses); nothing may panic (exit 70) or hang. As root, each also goes through `apply` with
+//! `--root`, hand-off files and resolv.conf in a network namespace with a NIC the drives
+//! name: nothing may be configured or written.
+
+mod netns;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -494,6 +498,82 @@ fn every_bad_input_is_refused_with_its_exit_code_and_message() {
         if code != Some(want_code) || !stderr.contains(&fragment) || !out.stdout.is_empty() {
             failures.push(format!("{name}: exit {code:?} (want {want_code}), stderr: {stderr}, stdout: {} bytes, want fragment: {fragment}", out.stdout.len()));
         }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Nothing is written or configured for an invalid drive: every case, through `apply` with
+/// everything it can write pointed at scratch paths, in a namespace with the NIC the cases
+/// name (fa:16:3e:00:00:01, down; as quiet as a namespace gets, so one look before and
+/// after each run tells any change).
+#[test]
+fn apply_configures_and_writes_nothing_for_an_invalid_drive() {
+    let Some(ns) = netns::Ns::new("bad") else {
+        return;
+    };
+    ns.nic("n0", "fa:16:3e:00:00:01");
+    let look = "ip -j link; ip -j addr; ip -j route show table all; ip -j -6 route show table all; \
+                cat /proc/sys/net/ipv6/conf/*/accept_ra /proc/sys/net/ipv6/conf/*/autoconf";
+    let mut before = ns.settled(look);
+    let (root, handoff, resolv) = (ns.path("root"), ns.path("handoff"), ns.path("resolv.conf"));
+    let mut failures = Vec::new();
+    for (name, files, want_code, fragment) in cases() {
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&handoff).unwrap();
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, d)| (*p, d.as_slice())).collect();
+        let drive = TempDrive::new(name, &files);
+        let o = ns
+            .apply_in(
+                "",
+                &[],
+                drive.path(),
+                &[
+                    "--timeout",
+                    "0",
+                    "--root",
+                    root.to_str().unwrap(),
+                    "--format",
+                    "networkd,nm,netplan,ifcfg",
+                    "--resolv-conf",
+                    resolv.to_str().unwrap(),
+                    "--handoff",
+                    "klibc",
+                    "--handoff-root",
+                    handoff.to_str().unwrap(),
+                ],
+            )
+            .output()
+            .unwrap();
+        let err = netns::stderr(&o);
+        let mut wrong = Vec::new();
+        if o.status.code() != Some(want_code) {
+            wrong.push(format!("exit {:?}, want {want_code}", o.status.code()));
+        }
+        if !err.contains(&fragment) {
+            wrong.push(format!("no {fragment:?}"));
+        }
+        if !netns::text(&o.stdout).contains("hostname=before") {
+            wrong.push("the hostname changed".into());
+        }
+        if ns.sh(look) != before {
+            wrong.push("the namespace changed".into());
+            before.clone_from(&ns.settled(look));
+        }
+        for (what, dir) in [("--root", &root), ("--handoff-root", &handoff)] {
+            let t = netns::tree(dir);
+            if !t.is_empty() {
+                wrong.push(format!("written under {what}: {t:?}"));
+            }
+        }
+        if resolv.exists() {
+            wrong.push("resolv.conf written".into());
+        }
+        if !wrong.is_empty() {
+            failures.push(format!("{name}: {}\n{err}", wrong.join("; ")));
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&handoff);
+        let _ = std::fs::remove_file(&resolv);
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
