@@ -298,6 +298,8 @@ impl Rtnl {
         }
         let mut done = [false; MAX_BATCH];
         let mut left = n;
+        #[cfg(test)]
+        let injected = fault::arm(self.io.tx.get_mut(..self.tx_len).unwrap_or_default());
         // (`get` rather than indexing: each panic site costs code and a location record.)
         let mut r = send(&self.fd, self.io.tx.get(..self.tx_len).unwrap_or_default());
         while r.is_ok() && left > 0 {
@@ -310,7 +312,10 @@ impl Rtnl {
                         _ => continue,
                     }
                     left -= 1;
-                    match ErrorRepr::parse(p.flags(), p.payload()) {
+                    let r = ErrorRepr::parse(p.flags(), p.payload());
+                    #[cfg(test)]
+                    let r = r.map(|e| fault::answer(&injected, i, e));
+                    match r {
                         Ok(e) if e.error == 0 => {}
                         Ok(e) => failed(i, Errno::from_raw_os_error(-e.error), e.message),
                         Err(_) => failed(i, Errno::PROTO, None),
@@ -449,6 +454,58 @@ fn upsert(nics: &mut NicTable, state: &mut Vec<LinkState, MAX_NICS>, p: &Packet<
                     u64::from(l.index)
                 );
             }
+        }
+    }
+}
+
+/// Fault injection for the unit tests (not compiled into the program): kernel refusals this
+/// kernel cannot produce, such as EBUSY from a bond. [`HOOK`] sees each request
+/// [`Rtnl::flush`] is about to send; for a request it gives an errno, the request is sent
+/// as an NLMSG_NOOP instead (which the kernel acknowledges without doing anything) and its
+/// acknowledgement is reported with that errno: to apply, the kernel refused it.
+#[cfg(test)]
+pub mod fault {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Given a request, the errno to refuse it with, or 0 to send it as it is.
+    pub type Hook = fn(&Packet<&[u8]>) -> i32;
+
+    pub static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+
+    /// Rewrites the requests in `tx` the hook refuses; returns their errnos by position.
+    pub(super) fn arm(tx: &mut [u8]) -> [i32; MAX_BATCH] {
+        let mut out = [0; MAX_BATCH];
+        let Some(hook) = *HOOK.lock().unwrap() else {
+            return out;
+        };
+        let mut at = 0;
+        for slot in out.iter_mut() {
+            let Ok(p) = Packet::new_checked(&tx[at..]) else {
+                break;
+            };
+            let len = p.length() as usize;
+            *slot = hook(&Packet::new_unchecked(&tx[at..at + len]));
+            if *slot != 0 {
+                tx[at + 4..at + 6].copy_from_slice(&NLMSG_NOOP.to_ne_bytes());
+            }
+            at += (len + 3) & !3;
+        }
+        out
+    }
+
+    /// The acknowledgement of request `i` as the hook decided it.
+    pub(super) fn answer<'a>(
+        injected: &[i32; MAX_BATCH],
+        i: usize,
+        e: ErrorRepr<'a>,
+    ) -> ErrorRepr<'a> {
+        match injected.get(i) {
+            Some(&errno) if errno != 0 => ErrorRepr {
+                error: -errno,
+                message: None,
+            },
+            _ => e,
         }
     }
 }

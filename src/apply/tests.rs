@@ -202,3 +202,138 @@ fn bond_option_numbers_and_widths_match_the_kernel() {
         assert_eq!((d.ifla, d.nl_width), (*ifla, *width), "{name}");
     }
 }
+
+/// Set in the environment of the copy of this test binary that
+/// [`kernel_refusals_injected_into_a_batch_are_named_and_the_rest_applied`] runs: the
+/// scratch directory.
+const INJECT: &str = "CONFIGDRIVE_NET_INJECT_DIR";
+
+/// Refuses the MTU change to 1450 and the route to 203.0.113.0/24 with EBUSY.
+fn refuse_with_ebusy(p: &Packet<&[u8]>) -> i32 {
+    let busy = match p.kind() {
+        RTM_SETLINK => LinkRepr::parse(p.payload()).is_ok_and(|l| l.mtu == Some(1450)),
+        RTM_NEWROUTE => RouteRepr::parse(p.payload())
+            .is_ok_and(|r| r.dst == crate::net::parse_ip("203.0.113.0")),
+        _ => false,
+    };
+    if busy { Errno::BUSY.raw_os_error() } else { 0 }
+}
+
+/// The apply run with the fault hook set, in the namespace the outer test made.
+#[test]
+#[ignore = "run by kernel_refusals_injected_into_a_batch_are_named_and_the_rest_applied"]
+fn injected_refusals_inner() {
+    let Ok(dir) = std::env::var(INJECT) else {
+        return;
+    };
+    *crate::rtnl::fault::HOOK.lock().unwrap() = Some(refuse_with_ebusy);
+    let c = |s: std::string::String| std::ffi::CString::new(s).unwrap();
+    let drive = c(std::format!(
+        "{}/tests/data/sample-drive",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    let cmdline = c(std::format!("{dir}/cmdline"));
+    let resolv = c(std::format!("{dir}/resolv.conf"));
+    let argv = [
+        c"configdrive-net",
+        c"apply",
+        c"--timeout",
+        c"0",
+        c"--drive",
+        &drive,
+        c"--cmdline",
+        &cmdline,
+        c"--resolv-conf",
+        &resolv,
+    ];
+    let code = crate::cli::main(&argv, false);
+    // Unit tests capture the log: hand it to the outer test on stderr.
+    for (_, line) in crate::log::capture::take() {
+        std::eprintln!("configdrive-net: {line}");
+    }
+    std::process::exit(code);
+}
+
+/// Kernel refusals this kernel cannot produce (EBUSY needs a bond, and it has no bonding)
+/// are injected into the acknowledgements of one batch (rtnl::fault): each is reported
+/// with its operation, interface and errno, the requests around it in the batch still take
+/// effect, and the exit code is 1. Runs a copy of this test binary in a network namespace
+/// with two veth NICs; needs root.
+#[test]
+fn kernel_refusals_injected_into_a_batch_are_named_and_the_rest_applied() {
+    use std::process::Command;
+    let root = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
+    if !root {
+        std::eprintln!("not root: fault injection test skipped");
+        return;
+    }
+    let name = std::format!("cdnu-inject-{}", std::process::id());
+    let dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cmdline"), "ro quiet\n").unwrap();
+    struct Cleanup<'a>(&'a str, &'a std::path::Path);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["netns", "del", self.0]).status();
+            let _ = std::fs::remove_dir_all(self.1);
+        }
+    }
+    let _cleanup = Cleanup(&name, &dir);
+    let sh = |script: &str| {
+        let o = Command::new("ip")
+            .args(["netns", "exec", &name, "sh", "-ec", script])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{script}: {o:?}");
+        std::string::String::from_utf8(o.stdout).unwrap()
+    };
+    assert!(
+        Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .unwrap()
+            .success()
+    );
+    sh(
+        "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+        ip link add name n0 address 02:cd:00:00:00:01 type veth peer name n0p
+        ip link add name n1 address 02:cd:00:00:00:02 type veth peer name n1p
+        ip link set dev n0p up
+        ip link set dev n1p up",
+    );
+    let o = Command::new("ip")
+        .args(["netns", "exec", &name, "unshare", "-u"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "apply::tests::injected_refusals_inner",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(INJECT, &dir)
+        .output()
+        .unwrap();
+    let err = std::string::String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for line in [
+        "error: mtu n0 1450: EBUSY (device or resource busy)\n",
+        "error: route 203.0.113.0/24 via 198.51.100.1 dev n1 proto static: EBUSY (device or resource busy)\n",
+        ", 2 failed, 0 skipped",
+    ] {
+        assert!(err.contains(line), "{line}\n{err}");
+    }
+    assert!(!err.contains("panic"), "{err}");
+    // The refused requests did nothing; those around them in the batch took effect.
+    let n0 = sh("ip -o link show dev n0");
+    assert!(n0.contains(",UP,LOWER_UP> mtu 1500 "), "{n0}");
+    let n1 = sh("ip -o link show dev n1");
+    assert!(n1.contains(",UP,LOWER_UP> mtu 9000 "), "{n1}");
+    let routes = sh("ip route show proto static");
+    assert_eq!(
+        routes,
+        "default via 192.0.2.1 dev n0 \n10.20.0.0/16 via 172.16.0.1 dev n1 onlink \n"
+    );
+    assert!(sh("ip -o addr show dev n1").contains("inet 198.51.100.10/24"));
+}

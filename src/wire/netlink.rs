@@ -16,6 +16,7 @@ pub struct Error;
 pub type Result<T> = core::result::Result<T, Error>;
 
 // Message types.
+pub const NLMSG_NOOP: u16 = 1;
 pub const NLMSG_ERROR: u16 = 2;
 pub const NLMSG_DONE: u16 = 3;
 pub const RTM_NEWLINK: u16 = 16;
