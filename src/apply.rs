@@ -490,11 +490,19 @@ impl Run<'_> {
             nl,
             pending,
             dead,
+            changed,
             failed,
             ..
         } = self;
+        let mut last = None;
         nl.flush(&mut |i, e, msg| {
             if let Some(&op) = pending.get(i) {
+                // Counted as a change when queued; refused, it is none (once per operation
+                // of several requests).
+                if last != Some(op) {
+                    *changed = changed.saturating_sub(1);
+                    last = Some(op);
+                }
                 refused(cfg, names, dead, failed, op, e, msg);
             }
         });

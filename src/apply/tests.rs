@@ -320,7 +320,7 @@ fn kernel_refusals_injected_into_a_batch_are_named_and_the_rest_applied() {
     for line in [
         "error: mtu n0 1450: EBUSY (device or resource busy)\n",
         "error: route 203.0.113.0/24 via 198.51.100.1 dev n1 proto static: EBUSY (device or resource busy)\n",
-        ", 2 failed, 0 skipped",
+        "13 changes, 2 failed, 0 skipped",
     ] {
         assert!(err.contains(line), "{line}\n{err}");
     }
