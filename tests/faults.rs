@@ -9,6 +9,9 @@
 //!   interface of another kind.
 //! - A read-only target root (a read-only bind mount), symlinks planted in hand-off paths.
 //!
+//! EBUSY needs a bond on this kernel (it has no bonding module): it is injected into the
+//! netlink acknowledgements instead (rtnl::fault, in src/apply/tests.rs).
+//!
 //! Needs root: without it every test says so and passes vacuously (tests/run runs as root).
 
 mod netns;
