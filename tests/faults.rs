@@ -227,9 +227,9 @@ fn render_into_a_full_file_system_keeps_the_previous_files_whole() {
         variant.join("openstack/latest/meta_data.json"),
     )
     .unwrap();
-    let render = |drive: &Path, log: &str| {
+    let render = |drive: &Path, root: &str, log: &str| {
         format!(
-            "rc=0; {BIN} render --drive {} --root t/root --sysfs {} --format networkd,nm,netplan,ifcfg 2>{log} || rc=$?; echo $rc >{log}.rc",
+            "rc=0; {BIN} render --drive {} --root {root} --sysfs {} --format networkd,nm,netplan,ifcfg 2>{log} || rc=$?; echo $rc >{log}.rc",
             drive.display(),
             sys.display()
         )
@@ -243,9 +243,12 @@ fn render_into_a_full_file_system_keeps_the_previous_files_whole() {
              mkdir first; cp -a t/root first/
              fill
              {second}
+             mkdir t/fresh
+             {fresh}
              keep",
-            first = render(Path::new(SAMPLE), "first.log"),
-            second = render(&variant, "second.log"),
+            first = render(Path::new(SAMPLE), "t/root", "first.log"),
+            second = render(&variant, "t/root", "second.log"),
+            fresh = render(&variant, "t/fresh", "fresh.log"),
         ),
     )
     .output()
@@ -270,6 +273,10 @@ fn render_into_a_full_file_system_keeps_the_previous_files_whole() {
     assert!(temporaries(&kept).is_empty(), "{kept:?}");
     assert_eq!(kept, tree(&dir.join("first/root")));
     assert!(kept.len() > 8, "{kept:?}");
+    // Into an empty root: nothing but directories, not even an empty file.
+    assert_eq!(read("fresh.log.rc"), "1\n", "{}", read("fresh.log"));
+    let fresh = tree(&dir.join("kept/fresh"));
+    assert!(fresh.iter().all(|(p, _)| p.ends_with('/')), "{fresh:?}");
 }
 
 #[test]
