@@ -10,7 +10,9 @@ if [ -n "$_cdn_persist" ] && [ "$_cdn_persist" != 0 ] && [ -d "$NEWROOT/etc" ]; 
         warn "configdrive-net: no config drive was used; nothing to persist"
     else
         _cdn_ro=
-        if ! : 2>/dev/null >"$NEWROOT/.configdrive-net-rw-test"; then
+        # In a subshell: a failed redirection on a special builtin such as `:` ends a POSIX
+        # shell, and this file is sourced by dracut's hook runner.
+        if ! (: >"$NEWROOT/.configdrive-net-rw-test") 2>/dev/null; then
             _cdn_ro=1
             mount -o remount,rw "$NEWROOT" || warn "configdrive-net: cannot remount $NEWROOT read-write; not persisting"
         fi
