@@ -15,7 +15,7 @@ install -D -m 0755 "$bin" "$DESTDIR/usr/sbin/configdrive-net"
 mod="$DESTDIR/usr/lib/dracut/modules.d/90configdrive-net"
 install -d "$mod"
 for f in "$here"/dracut/90configdrive-net/*; do
-    case "$f" in *.service) m=0644 ;; *) m=0755 ;; esac
+    case "$f" in *.service | *.conf) m=0644 ;; *) m=0755 ;; esac
     install -m "$m" "$f" "$mod/"
 done
 it="$DESTDIR/usr/share/initramfs-tools"

@@ -5,4 +5,7 @@
 type getargbool >/dev/null 2>&1 || . /lib/dracut-lib.sh
 if [ -z "$DRACUT_SYSTEMD" ] && getargbool 1 rd.configdrive; then
     /sbin/initqueue --onetime --unique --name 00-configdrive-net /usr/sbin/configdrive-net-run
+    # The main loop ends as soon as every finished check passes, maybe before running the
+    # job above (a local root already there): this one passes only once it has run.
+    echo '[ -e /run/configdrive-net/done ]' >"$hookdir/initqueue/finished/configdrive-net.sh"
 fi

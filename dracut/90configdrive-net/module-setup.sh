@@ -24,6 +24,8 @@ install() {
     # A static binary: no libraries to follow.
     inst_binary "$(command -v configdrive-net)" /usr/sbin/configdrive-net
     inst_script "$moddir/configdrive-net-run.sh" /usr/sbin/configdrive-net-run
+    # In the initramfs only: no default bond0 when bonding loads (see the file).
+    inst_simple "$moddir/configdrive-net-modprobe.conf" /etc/modprobe.d/configdrive-net.conf
     inst_hook cmdline 20 "$moddir/configdrive-net-cmdline.sh"
     inst_hook initqueue/settled 20 "$moddir/configdrive-net-online.sh"
     inst_hook pre-pivot 20 "$moddir/configdrive-net-persist.sh"
