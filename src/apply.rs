@@ -263,6 +263,7 @@ impl Run<'_> {
     }
 
     /// Marks the addresses and routes that are already there (one dump of each, every family).
+    /// Each dumped entry is compared only with the configured ones of its key (index.rs).
     fn read_existing(&mut self) {
         let mut idx = [0u32; MAX_LINKS];
         for (l, i) in idx.iter_mut().enumerate().take(self.cfg.links.len()) {
@@ -270,25 +271,41 @@ impl Run<'_> {
         }
         let cfg = self.cfg;
         let (have_addr, have_route) = (&mut self.have_addr, &mut self.have_route);
+        let mut ix = Index::new();
+        for (i, n) in cfg.networks.iter().enumerate() {
+            if let Some(c) = n.address {
+                ix.insert(key(idx[n.link as usize], Some(c.addr), c.prefix), i);
+            }
+        }
         let r = self.nl.dump(RTM_GETADDR, &mut |b| {
             let Ok(a) = AddrRepr::parse(b) else { return };
-            for (i, n) in cfg.networks.iter().enumerate() {
+            let addr = a.local.or(a.address);
+            ix.candidates(key(a.index, addr, a.prefix_len), &mut |i| {
+                let n = &cfg.networks[i];
                 if let Some(c) = n.address
                     && idx[n.link as usize] == a.index
                     && c.prefix == a.prefix_len
-                    && Some(c.addr) == a.local.or(a.address)
+                    && Some(c.addr) == addr
                 {
                     have_addr[i] = true;
                 }
-            }
+            });
         });
+        let mut ix = Index::new();
+        for (i, c) in cfg.routes.iter().enumerate() {
+            let d = c.dest;
+            let dst = (d.prefix > 0).then_some(d.addr);
+            ix.insert(key(idx[c.link as usize], dst, d.prefix), i);
+        }
         let r = r.and_then(|_| {
             self.nl.dump(RTM_GETROUTE, &mut |b| {
                 let Ok(r) = RouteRepr::parse(b) else { return };
-                if r.table != RT_TABLE_MAIN {
+                let (Some(oif), true) = (r.oif, r.table == RT_TABLE_MAIN) else {
                     return;
-                }
-                for (i, c) in cfg.routes.iter().enumerate() {
+                };
+                let dst = if r.dst_len > 0 { r.dst } else { None };
+                ix.candidates(key(oif, dst, r.dst_len), &mut |i| {
+                    let c = &cfg.routes[i];
                     let d = c.dest;
                     if r.oif == Some(idx[c.link as usize])
                         && (r.family == AF_INET) == d.is_ipv4()
@@ -299,7 +316,7 @@ impl Run<'_> {
                     {
                         have_route[i] = true;
                     }
-                }
+                });
             })
         });
         if let Err(e) = r {
@@ -597,6 +614,9 @@ fn refused(
         dead[link as usize] = true;
     }
 }
+
+mod index;
+use index::{Index, key};
 
 #[cfg(test)]
 mod tests;
