@@ -127,9 +127,9 @@ pub fn run(args: &Args, st: &mut State) -> i32 {
     }
     notice!(
         "{} changes, {} failed, {} skipped",
-        r.changed,
-        r.failed,
-        r.skipped
+        u64::from(r.changed),
+        u64::from(r.failed),
+        u64::from(r.skipped)
     );
     let partial = r.failed + r.skipped > 0;
     // The configuration for the real root, from the same model and names.
@@ -160,14 +160,15 @@ fn wait_for_nics(
             error!("{e}");
             EXIT_INVALID
         })?;
-        let missing = (0..cfg.links.len())
-            .filter(|&i| cfg.links[i].is_physical() && !names.present(i as LinkIdx))
+        let missing = (cfg.links.iter().enumerate())
+            .filter(|(i, l)| l.is_physical() && !names.present(*i as LinkIdx))
             .count();
         let left = deadline.saturating_sub(crate::sys::monotonic_ms());
         let Some(mon) = mon.as_ref().filter(|_| missing > 0 && left > 0) else {
             return Ok(names);
         };
         if !said {
+            let timeout = u64::from(timeout);
             notice!("waiting up to {timeout} s for {missing} network interface(s)");
             said = true;
         }
@@ -237,7 +238,7 @@ pub fn create_request<'a>(
         mac: l.configured_mac(),
         link: parent,
         kind: Some(kind),
-        info_data: Some(&data[..n]),
+        info_data: data.get(..n),
         ..LinkRepr::default()
     }
 }
@@ -256,7 +257,8 @@ impl Run<'_> {
         }
     }
     fn index(&self, l: LinkIdx) -> u32 {
-        self.nic(l).map_or(0, |j| self.nics.nics[j].ifindex)
+        let nic = self.nic(l).and_then(|j| self.nics.nics.get(j));
+        nic.map_or(0, |n| n.ifindex)
     }
     fn state(&self, l: LinkIdx) -> Option<LinkState> {
         self.nic(l).map(|j| self.nl.state(j))
@@ -271,23 +273,26 @@ impl Run<'_> {
         }
         let cfg = self.cfg;
         let (have_addr, have_route) = (&mut self.have_addr, &mut self.have_route);
+        let link_index = |l: LinkIdx| idx.get(l as usize).copied().unwrap_or(0);
         let mut ix = Index::new();
         for (i, n) in cfg.networks.iter().enumerate() {
             if let Some(c) = n.address {
-                ix.insert(key(idx[n.link as usize], Some(c.addr), c.prefix), i);
+                ix.insert(key(link_index(n.link), Some(c.addr), c.prefix), i);
             }
         }
         let r = self.nl.dump(RTM_GETADDR, &mut |b| {
             let Ok(a) = AddrRepr::parse(b) else { return };
             let addr = a.local.or(a.address);
             ix.candidates(key(a.index, addr, a.prefix_len), &mut |i| {
-                let n = &cfg.networks[i];
+                let (Some(n), Some(have)) = (cfg.networks.get(i), have_addr.get_mut(i)) else {
+                    return;
+                };
                 if let Some(c) = n.address
-                    && idx[n.link as usize] == a.index
+                    && link_index(n.link) == a.index
                     && c.prefix == a.prefix_len
                     && Some(c.addr) == addr
                 {
-                    have_addr[i] = true;
+                    *have = true;
                 }
             });
         });
@@ -295,7 +300,7 @@ impl Run<'_> {
         for (i, c) in cfg.routes.iter().enumerate() {
             let d = c.dest;
             let dst = (d.prefix > 0).then_some(d.addr);
-            ix.insert(key(idx[c.link as usize], dst, d.prefix), i);
+            ix.insert(key(link_index(c.link), dst, d.prefix), i);
         }
         let r = r.and_then(|_| {
             self.nl.dump(RTM_GETROUTE, &mut |b| {
@@ -305,16 +310,18 @@ impl Run<'_> {
                 };
                 let dst = if r.dst_len > 0 { r.dst } else { None };
                 ix.candidates(key(oif, dst, r.dst_len), &mut |i| {
-                    let c = &cfg.routes[i];
+                    let (Some(c), Some(have)) = (cfg.routes.get(i), have_route.get_mut(i)) else {
+                        return;
+                    };
                     let d = c.dest;
-                    if r.oif == Some(idx[c.link as usize])
+                    if oif == link_index(c.link)
                         && (r.family == AF_INET) == d.is_ipv4()
                         && r.dst_len == d.prefix
                         && (d.prefix == 0 || r.dst == Some(d.addr))
                         && r.gateway == c.gateway
                         && r.priority.unwrap_or(0) == c.effective_metric()
                     {
-                        have_route[i] = true;
+                        *have = true;
                     }
                 });
             })
@@ -322,6 +329,10 @@ impl Run<'_> {
         if let Err(e) = r {
             warn!("cannot read addresses and routes: {}", ErrnoName(e));
         }
+    }
+
+    fn is_dead(&self, l: LinkIdx) -> bool {
+        flag(&self.dead, l)
     }
 
     fn show<'s>(&'s self, op: &'s Op) -> Show<'s> {
@@ -337,14 +348,15 @@ impl Run<'_> {
         // A VLAN goes with its parent (the ops run parents first).
         if let Op::CreateVlan { link } = op
             && let LinkKind::Vlan { parent, .. } = self.cfg.link(link).kind
+            && self.is_dead(parent)
         {
-            self.dead[link as usize] |= self.dead[parent as usize];
+            kill(&mut self.dead, link);
         }
         if op
             .links(self.cfg)
             .iter()
             .flatten()
-            .any(|&l| self.dead[l as usize])
+            .any(|&l| self.is_dead(l))
         {
             self.skipped += 1;
             warn!("skipped: {}", self.show(&op));
@@ -367,7 +379,7 @@ impl Run<'_> {
             Op::Up { link } if cur(self, link).flags & IFF_UP == 0 => {
                 self.set_link(op, link, IFF_UP, IFF_UP, None, None)
             }
-            Op::AddAddress { network } if !self.have_addr[network as usize] => {
+            Op::AddAddress { network } if !flag(&self.have_addr, network) => {
                 let n = self.cfg.network(network);
                 let Some(a) = n.address else { return };
                 let req = AddrRepr {
@@ -381,8 +393,10 @@ impl Run<'_> {
                 };
                 self.send(op, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, Body::Addr(req));
             }
-            Op::AddRoute { route } if !self.have_route[route as usize] => {
-                let r = &self.cfg.routes[route as usize];
+            Op::AddRoute { route } if !flag(&self.have_route, route) => {
+                let Some(r) = self.cfg.routes.get(route as usize) else {
+                    return;
+                };
                 let req = RouteRepr {
                     family: if r.dest.is_ipv4() { AF_INET } else { AF_INET6 },
                     dst_len: r.dest.prefix,
@@ -554,7 +568,7 @@ impl Run<'_> {
         self.send(op, RTM_NEWLINK, NLM_F_CREATE | excl, Body::Link(req));
         // What follows needs its index.
         self.flush();
-        if !self.dead[link as usize]
+        if !self.is_dead(link)
             && let Err(e) = self.nl.read_link(self.nics, name)
         {
             self.refused(op, e, None);
@@ -576,16 +590,12 @@ impl Run<'_> {
         };
         let want = [b'0' + value, b'\n'];
         let mut old = [0u8; 8];
-        if crate::sys::read_file(path, &mut old).is_ok_and(|n| old[..n] == want) {
+        if crate::sys::read_file(path, &mut old).is_ok_and(|n| old.get(..n) == Some(&want[..])) {
             return self.present(&op);
         }
-        let r = rustix::fs::open(
-            path,
-            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .and_then(|fd| rustix::io::write(&fd, &want))
-        .map(|_| ());
+        let r = crate::sys::open(path, rustix::fs::OFlags::WRONLY)
+            .and_then(|fd| rustix::io::write(&fd, &want))
+            .map(|_| ());
         self.done(&op, r);
     }
 }
@@ -611,7 +621,19 @@ fn refused(
     error!("{show}: {}{open}{}{close}", ErrnoName(e), msg.unwrap_or(""));
     *failed += 1;
     if let Op::CreateBond { link } | Op::CreateVlan { link } = op {
-        dead[link as usize] = true;
+        kill(dead, link);
+    }
+}
+
+/// Entry `i` of a table of flags (a link, network or route index; all are in range).
+fn flag(t: &[bool], i: u16) -> bool {
+    t.get(usize::from(i)).copied().unwrap_or(false)
+}
+
+/// Marks link `l` as absent or failed.
+fn kill(dead: &mut [bool], l: LinkIdx) {
+    if let Some(d) = dead.get_mut(usize::from(l)) {
+        *d = true;
     }
 }
 

@@ -154,9 +154,9 @@ pub fn parse_args<'a>(args: &[&'a str]) -> Result<Args<'a>, UsageError<'a>> {
             "--sysfs" => a.sysfs = value("--sysfs")?,
             "--timeout" => {
                 let v = value("--timeout")?;
-                match v.parse::<u32>() {
-                    Ok(s) if s <= cmdline::MAX_TIMEOUT_SECS => a.timeout_secs = Some(s),
-                    _ => return Err(UsageError::BadValue("--timeout", v)),
+                match crate::text::parse_dec(v, cmdline::MAX_TIMEOUT_SECS.into()) {
+                    Some(s) => a.timeout_secs = Some(s as u32),
+                    None => return Err(UsageError::BadValue("--timeout", v)),
                 }
             }
             "--runtime" => a.runtime = true,

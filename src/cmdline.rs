@@ -31,9 +31,10 @@ pub struct Options {
 
 /// Splits a command line into words, honouring double quotes around values.
 pub fn words(line: &str) -> impl Iterator<Item = &str> {
-    let mut rest = line.trim();
+    let mut rest = crate::text::trim(line);
     core::iter::from_fn(move || {
-        rest = rest.trim_start();
+        // `rest` ends where the trimmed line ends: trimming both ends only trims its start.
+        rest = crate::text::trim(rest);
         if rest.is_empty() {
             return None;
         }
@@ -44,7 +45,7 @@ pub fn words(line: &str) -> impl Iterator<Item = &str> {
                 if c == '"' {
                     quoted = !quoted;
                 }
-                c.is_whitespace() && !quoted
+                crate::text::is_space(c) && !quoted
             })
             .map_or(rest.len(), |(i, _)| i);
         let (w, r) = rest.split_at(end);
@@ -75,12 +76,14 @@ pub fn parse(line: &str) -> Options {
         match (key, value) {
             ("rd.configdrive", v) => o.disabled = !truthy(v.unwrap_or("1")),
             ("rd.configdrive.debug", v) => o.debug = truthy(v.unwrap_or("1")),
-            ("rd.configdrive.timeout", Some(v)) => match v.parse::<u32>() {
-                Ok(s) if s <= MAX_TIMEOUT_SECS => o.timeout_secs = Some(s),
-                _ => crate::warn!(
-                    "rd.configdrive.timeout={v}: not a number of seconds up to {MAX_TIMEOUT_SECS}, ignored"
-                ),
-            },
+            ("rd.configdrive.timeout", Some(v)) => {
+                match crate::text::parse_dec(v, MAX_TIMEOUT_SECS.into()) {
+                    Some(s) => o.timeout_secs = Some(s as u32),
+                    _ => crate::warn!(
+                        "rd.configdrive.timeout={v}: not a number of seconds up to {MAX_TIMEOUT_SECS}, ignored"
+                    ),
+                }
+            }
             ("rd.configdrive.label", Some(v)) => match crate::text::text(v) {
                 Ok(l) if !v.is_empty() => o.label = Some(l),
                 _ => crate::warn!(

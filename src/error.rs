@@ -71,6 +71,7 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Problem::JsonSyntax { line, column, what } => {
+                let (line, column) = (u64::from(line), u64::from(column));
                 write!(f, "malformed JSON at line {line}, column {column}: {what}")
             }
             Problem::WrongType { expected } => write!(f, "expected {expected}"),
@@ -136,12 +137,15 @@ impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            f.write_str(": ")?;
+            f.write_str(&self.path)?;
         }
         if let Some(v) = &self.value {
-            write!(f, ": {}", Quoted(v))?;
+            f.write_str(": ")?;
+            fmt::Display::fmt(&Quoted(v), f)?;
         }
-        write!(f, ": {}", self.problem)
+        f.write_str(": ")?;
+        fmt::Display::fmt(&self.problem, f)
     }
 }
 

@@ -51,7 +51,8 @@ pub fn normalize<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Syntax
         len: 0,
     };
     n.document()?;
-    Ok(&n.out[..n.len])
+    let Normalizer { out, len, .. } = n;
+    Ok(out.get(..len).unwrap_or_default())
 }
 
 struct Normalizer<'i, 'o> {
@@ -69,12 +70,12 @@ enum Container {
 
 impl Normalizer<'_, '_> {
     fn error(&self, what: &'static str) -> SyntaxError {
-        let upto = &self.input[..self.pos.min(self.input.len())];
+        // (`get` rather than indexing: each panic site costs code and a location record.)
+        let upto = self.input.get(..self.pos).unwrap_or(self.input);
         let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
         let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         // Columns count characters, not bytes.
-        let column = upto[line_start..]
-            .iter()
+        let column = (upto.get(line_start..).unwrap_or_default().iter())
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count() as u32
             + 1;
@@ -144,16 +145,16 @@ impl Normalizer<'_, '_> {
             if want_value {
                 match self.peek() {
                     Some(c @ (b'{' | b'[')) => {
-                        if depth == MAX_JSON_DEPTH {
+                        let Some(slot) = stack.get_mut(depth) else {
                             return Err(self.error("nested deeper than MAX_JSON_DEPTH"));
-                        }
-                        self.put(c)?;
-                        self.pos += 1;
-                        stack[depth] = if c == b'{' {
+                        };
+                        *slot = if c == b'{' {
                             Container::Object
                         } else {
                             Container::Array
                         };
+                        self.put(c)?;
+                        self.pos += 1;
                         depth += 1;
                         self.skip_ws()?;
                         let close = if c == b'{' { b'}' } else { b']' };
@@ -190,10 +191,10 @@ impl Normalizer<'_, '_> {
                     None => return Err(self.error("unexpected end of document, expected a value")),
                 }
             } else {
-                if depth == 0 {
+                // Depth 0: the document's value is complete.
+                let Some(&top) = stack.get(depth.wrapping_sub(1)) else {
                     return Ok(());
-                }
-                let top = stack[depth - 1];
+                };
                 match (self.peek(), top) {
                     (Some(b','), _) => {
                         self.put(b',')?;
@@ -233,7 +234,11 @@ impl Normalizer<'_, '_> {
     }
 
     fn literal(&mut self, word: &[u8], quote: bool) -> Result<(), SyntaxError> {
-        if !self.input[self.pos..].starts_with(word) {
+        if !self
+            .input
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(word))
+        {
             return Err(self.error("expected true, false or null"));
         }
         self.pos += word.len();
@@ -293,13 +298,13 @@ impl Normalizer<'_, '_> {
         self.put(b'"')
     }
 
+    /// Four hex digits (by hand: `u16::from_str_radix` is 200 bytes of code).
     fn hex4(&self, at: usize) -> Option<u16> {
         let h = self.input.get(at..at + 4)?;
-        let s = core::str::from_utf8(h).ok()?;
-        if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        u16::from_str_radix(s, 16).ok()
+        h.iter().try_fold(0u16, |n, &b| {
+            let d = (b as char).to_digit(16)?;
+            Some(n << 4 | d as u16)
+        })
     }
 
     fn string(&mut self) -> Result<(), SyntaxError> {
@@ -344,10 +349,8 @@ impl Normalizer<'_, '_> {
                         } else if (0xDC00..0xE000).contains(&hi) {
                             return Err(self.error("unpaired UTF-16 surrogate in \\u escape"));
                         } else {
-                            let raw = &self.input[self.pos..self.pos + 6];
-                            let mut copy = [0u8; 6];
-                            copy.copy_from_slice(raw);
-                            self.put_all(&copy)?;
+                            let input: &[u8] = self.input;
+                            self.put_all(input.get(self.pos..self.pos + 6).unwrap_or_default())?;
                             self.pos += 6;
                         }
                     }
@@ -474,7 +477,8 @@ impl FieldPath {
         FieldPath(Text::new())
     }
     pub fn reset(&mut self, m: Mark) {
-        self.0.truncate(m.0);
+        // `pop` rather than `truncate`, whose char-boundary assert is a panic site.
+        while self.0.len() > m.0 && self.0.pop().is_some() {}
     }
     /// Appends `.key` (or `key` at the top).
     pub fn key(&mut self, key: &str) -> Mark {
@@ -488,7 +492,7 @@ impl FieldPath {
     /// Appends `[i]`.
     pub fn index(&mut self, i: usize) -> Mark {
         let m = Mark(self.0.len());
-        let _ = fmt::Write::write_fmt(&mut self.0, format_args!("[{i}]"));
+        let _ = fmt::Write::write_fmt(self.0.as_mut_view(), format_args!("[{i}]"));
         m
     }
     fn push(&mut self, s: &str) {
@@ -520,6 +524,9 @@ pub fn serde_problem(e: serde_json_core::de::Error) -> Problem {
 }
 
 // --- serde plumbing ----------------------------------------------------------------------
+//
+// One visitor ([`Any`]) and one seed ([`Seed`]) serve every kind of read: serde-json-core's
+// deserializer is then instantiated once, not once per visitor (each copy is about 1 KiB).
 
 /// The one [`Value`] implementation: a deserializer positioned at a value.
 struct DeValue<'de, D: de::Deserializer<'de>> {
@@ -530,49 +537,57 @@ struct DeValue<'de, D: de::Deserializer<'de>> {
 }
 
 impl<'de, D: de::Deserializer<'de>> DeValue<'de, D> {
-    fn run<T>(&mut self, f: impl FnOnce(D) -> Result<T, D::Error>) -> Result<T, Stop> {
+    /// Reads the value (once) the way `want` says.
+    fn get<'t>(&mut self, want: Want<'t>) -> Result<Got<'t>, Stop> {
         let Some(d) = self.de.take() else {
             return Err(Stop);
         };
-        f(d).map_err(|e| {
+        d.deserialize_ignored_any(Any(want)).map_err(|e| {
             self.error = Some(e);
             Stop
         })
     }
 
     /// Reads the value (if the sink did not) and turns a stop into serde's error.
-    fn finish(mut self, r: Result<(), Stop>) -> Result<(), D::Error> {
+    fn finish(mut self, r: Result<(), Stop>) -> Result<Got<'static>, D::Error> {
         match r {
             Ok(()) if self.de.is_some() => {
                 let _ = self.skip();
-                self.error.map_or(Ok(()), Err)
+                self.error.map_or(Ok(Got::Done), Err)
             }
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(Got::Done),
             Err(Stop) => Err(self.error.take().unwrap_or_else(stopped)),
         }
+    }
+
+    fn shape(&mut self, want: Want<'_>) -> Result<Shape, Stop> {
+        Ok(match self.get(want)? {
+            Got::Done => Shape::Done,
+            Got::Null => Shape::Null,
+            _ => Shape::Other,
+        })
     }
 }
 
 impl<'de, D: de::Deserializer<'de>> Value for DeValue<'de, D> {
     fn scalar<'t>(&mut self, buf: &'t mut [u8]) -> Result<Scalar<'t>, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ScalarVisitor { buf }))
+        Ok(self.get(Want::Scalar(buf))?.scalar())
     }
     fn object(&mut self, sink: &mut dyn Object) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ObjectVisitor { sink }))
+        self.shape(Want::Object(sink))
     }
     fn array(&mut self, sink: &mut dyn Array) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ArrayVisitor { sink }))
+        self.shape(Want::Array(sink))
     }
     fn list(
         &mut self,
         buf: &mut [u8],
         item: &mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
     ) -> Result<Shape, Stop> {
-        self.run(|d| d.deserialize_ignored_any(ListVisitor { buf, item }))
+        self.shape(Want::List(buf, item))
     }
     fn skip(&mut self) -> Result<(), Stop> {
-        self.run(|d| d.deserialize_ignored_any(de::IgnoredAny))
-            .map(|_| ())
+        self.get(Want::Skip).map(|_| ())
     }
 }
 
@@ -603,235 +618,184 @@ impl NoteError {
     }
 }
 
-struct ScalarVisitor<'t> {
-    buf: &'t mut [u8],
-}
-
-impl<'de, 't> Visitor<'de> for ScalarVisitor<'t> {
-    type Value = Scalar<'t>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'t>, E> {
-        Ok(copy_str(self.buf, v))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'t>, E> {
-        self.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Scalar<'t>, E> {
-        // After normalisation, a bare word can only be `null`.
-        Ok(Scalar::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Scalar<'t>, S::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Array)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'t>, A::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Scalar::Object)
-    }
-}
-
-fn copy_str<'t>(buf: &'t mut [u8], v: &str) -> Scalar<'t> {
-    match buf.get_mut(..v.len()) {
-        Some(dst) => {
-            dst.copy_from_slice(v.as_bytes());
-            // The bytes came from a &str.
-            Scalar::Str(core::str::from_utf8(dst).unwrap_or(""))
-        }
-        None => Scalar::TooLong,
-    }
-}
-
-struct ListVisitor<'a, 'b> {
-    buf: &'a mut [u8],
-    item: &'b mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
-}
-
-impl<'de> Visitor<'de> for ListVisitor<'_, '_> {
-    type Value = Shape;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape, E> {
-        (self.item)(copy_str(self.buf, v)).map_err(|_| stopped::<E>())?;
-        Ok(Shape::Done)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Shape, E> {
-        self.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        while let Some(v) = seq.next_element_seed(ScalarSeed {
-            buf: &mut *self.buf,
-        })? {
-            (self.item)(v).map_err(|_| stopped::<S::Error>())?;
-        }
-        Ok(Shape::Done)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Shape::Other)
-    }
-}
-
 fn stopped<E: de::Error>() -> E {
     NoteError::set(true);
     E::custom("")
 }
 
-struct ScalarSeed<'t> {
-    buf: &'t mut [u8],
+/// How a value is to be read.
+enum Want<'a> {
+    /// Skipped, whatever it is.
+    Skip,
+    /// A scalar, a string copied into the buffer; a container is skipped and reported.
+    Scalar(&'a mut [u8]),
+    /// An object, each field handed to the sink.
+    Object(&'a mut dyn Object),
+    /// An array, each element handed to the sink.
+    Array(&'a mut dyn Array),
+    /// A string or an array of scalars, each handed to the function (strings copied first).
+    List(
+        &'a mut [u8],
+        &'a mut dyn FnMut(Scalar<'_>) -> Result<(), Stop>,
+    ),
 }
 
-impl<'de, 't> DeserializeSeed<'de> for ScalarSeed<'t> {
-    type Value = Scalar<'t>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Scalar<'t>, D::Error> {
-        d.deserialize_ignored_any(ScalarVisitor { buf: self.buf })
+/// What a read found: a scalar, or what became of the container that was wanted.
+enum Got<'t> {
+    Null,
+    Str(&'t str),
+    TooLong,
+    Array,
+    Object,
+    /// The wanted container was read into its sink (or a list's items were handed over).
+    Done,
+    /// Something other than what was wanted (and it was skipped).
+    Other,
+}
+
+impl<'t> Got<'t> {
+    fn scalar(self) -> Scalar<'t> {
+        match self {
+            Got::Null => Scalar::Null,
+            Got::Str(s) => Scalar::Str(s),
+            Got::TooLong => Scalar::TooLong,
+            Got::Array => Scalar::Array,
+            Got::Object | Got::Done | Got::Other => Scalar::Object,
+        }
     }
 }
 
-struct ObjectVisitor<'s> {
-    sink: &'s mut dyn Object,
+fn copy_str<'t>(buf: &'t mut [u8], v: &str) -> Got<'t> {
+    match buf.get_mut(..v.len()) {
+        Some(dst) => {
+            dst.iter_mut().zip(v.as_bytes()).for_each(|(d, s)| *d = *s);
+            // The bytes came from a &str.
+            Got::Str(core::str::from_utf8(dst).unwrap_or(""))
+        }
+        None => Got::TooLong,
+    }
 }
 
-impl<'de> Visitor<'de> for ObjectVisitor<'_> {
-    type Value = Shape;
+/// The visitor of every read. After [`normalize`], serde-json-core's `deserialize_ignored_any`
+/// only ever calls `visit_str`, `visit_borrowed_str`, `visit_unit` (null), `visit_seq` and
+/// `visit_map`.
+struct Any<'a>(Want<'a>);
+
+impl<'de, 'a> Visitor<'de> for Any<'a> {
+    type Value = Got<'a>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
+        f.write_str("a JSON value")
     }
-    fn visit_str<E: de::Error>(self, _v: &str) -> Result<Shape, E> {
-        Ok(Shape::Other)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Got<'a>, E> {
+        Ok(match self.0 {
+            Want::Scalar(buf) => copy_str(buf, v),
+            Want::List(buf, item) => {
+                item(copy_str(buf, v).scalar()).map_err(|_| stopped::<E>())?;
+                Got::Done
+            }
+            _ => Got::Other,
+        })
     }
-    fn visit_borrowed_str<E: de::Error>(self, _v: &'de str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Shape::Other)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            map.next_value_seed(FieldSeed {
-                sink: &mut *self.sink,
-                key: &key,
-            })?;
-        }
-        Ok(Shape::Done)
-    }
-}
-
-struct FieldSeed<'s, 'k> {
-    sink: &'s mut dyn Object,
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        let mut v = DeValue {
-            de: Some(d),
-            error: None,
-        };
-        let r = self.sink.field(self.key, &mut v);
-        v.finish(r)
-    }
-}
-
-struct ArrayVisitor<'s> {
-    sink: &'s mut dyn Array,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_> {
-    type Value = Shape;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-    fn visit_str<E: de::Error>(self, _v: &str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, _v: &'de str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Shape, S::Error> {
-        let mut index = 0;
-        while seq
-            .next_element_seed(ElementSeed {
-                sink: &mut *self.sink,
-                index,
-            })?
-            .is_some()
-        {
-            index += 1;
-        }
-        Ok(Shape::Done)
-    }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
-        while map.next_key_seed(KeySeed)?.is_some() {
-            map.next_value::<de::IgnoredAny>()?;
-        }
-        Ok(Shape::Other)
-    }
-}
-
-struct ElementSeed<'s> {
-    sink: &'s mut dyn Array,
-    index: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for ElementSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        let mut v = DeValue {
-            de: Some(d),
-            error: None,
-        };
-        let r = self.sink.element(self.index, &mut v);
-        v.finish(r)
-    }
-}
-
-/// A key, kept if short enough to be one we know; longer keys are unknown by definition.
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Text<MAX_JSON_KEY_BYTES>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        // Keys must be read with deserialize_str: serde-json-core's key deserializer panics
-        // on most other requests.
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Text<MAX_JSON_KEY_BYTES>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let mut t = Text::new();
-        if t.push_str(v).is_err() {
-            // Longer than any key we look for: a marker that matches nothing.
-            let _ = t.push_str("\u{0}long-key");
-        }
-        Ok(t)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Got<'a>, E> {
         self.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Got<'a>, E> {
+        // After normalisation, a bare word can only be `null`.
+        Ok(Got::Null)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Got<'a>, S::Error> {
+        match self.0 {
+            Want::Array(sink) => {
+                let mut index = 0;
+                while seq
+                    .next_element_seed(Seed::Element(&mut *sink, index))?
+                    .is_some()
+                {
+                    index += 1;
+                }
+                Ok(Got::Done)
+            }
+            Want::List(buf, item) => {
+                while let Some(v) = seq.next_element_seed(Seed::Want(Want::Scalar(&mut *buf)))? {
+                    item(v.scalar()).map_err(|_| stopped::<S::Error>())?;
+                }
+                Ok(Got::Done)
+            }
+            want => {
+                while seq.next_element_seed(Seed::Want(Want::Skip))?.is_some() {}
+                Ok(match want {
+                    Want::Scalar(_) => Got::Array,
+                    _ => Got::Other,
+                })
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Got<'a>, A::Error> {
+        match self.0 {
+            Want::Object(sink) => {
+                let mut k = [0u8; MAX_JSON_KEY_BYTES];
+                while let Some(key) = map.next_key_seed(KeySeed(&mut k))? {
+                    map.next_value_seed(Seed::Field(&mut *sink, key))?;
+                }
+                Ok(Got::Done)
+            }
+            want => {
+                let mut k = [0u8; MAX_JSON_KEY_BYTES];
+                while map.next_key_seed(KeySeed(&mut k))?.is_some() {
+                    map.next_value_seed(Seed::Want(Want::Skip))?;
+                }
+                Ok(match want {
+                    Want::Scalar(_) => Got::Object,
+                    _ => Got::Other,
+                })
+            }
+        }
+    }
+}
+
+/// The seed of every array element and object value: read as wanted, or handed to the
+/// element's or field's sink as a [`Value`].
+enum Seed<'a, 'k> {
+    Want(Want<'a>),
+    Element(&'a mut dyn Array, usize),
+    Field(&'a mut dyn Object, &'k str),
+}
+
+impl<'de, 'a> DeserializeSeed<'de> for Seed<'a, '_> {
+    type Value = Got<'a>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Got<'a>, D::Error> {
+        let mut v = DeValue {
+            de: None,
+            error: None,
+        };
+        let r = match self {
+            Seed::Want(want) => return d.deserialize_ignored_any(Any(want)),
+            Seed::Element(sink, index) => {
+                v.de = Some(d);
+                sink.element(index, &mut v)
+            }
+            Seed::Field(sink, key) => {
+                v.de = Some(d);
+                sink.field(key, &mut v)
+            }
+        };
+        v.finish(r)
+    }
+}
+
+/// A key, read into the buffer with the visitor of every read (so serde-json-core's string
+/// reader is instantiated once). Keys must be read with `deserialize_str`: serde-json-core's
+/// key deserializer panics on most other requests.
+struct KeySeed<'b>(&'b mut [u8; MAX_JSON_KEY_BYTES]);
+
+impl<'de, 'b> DeserializeSeed<'de> for KeySeed<'b> {
+    type Value = &'b str;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<&'b str, D::Error> {
+        Ok(match d.deserialize_str(Any(Want::Scalar(self.0)))? {
+            Got::Str(k) => k,
+            // Longer than any key we look for: a marker that matches nothing.
+            _ => "\u{0}long-key",
+        })
     }
 }
 
@@ -969,6 +933,17 @@ mod tests {
                 ("long", "TooLong"),
             ]
         );
+        // Keys are unescaped; a key longer than any we look for matches nothing.
+        let long = "k".repeat(MAX_JSON_KEY_BYTES + 1);
+        let src = std::format!(r#"{{"\u0061b": 1, "{long}": 2, "{}": 3}}"#, &long[1..]);
+        let mut buf2 = [0u8; 512];
+        let doc = normalize(src.as_bytes(), &mut buf2).unwrap();
+        let mut c = Collect {
+            seen: std::vec::Vec::new(),
+        };
+        assert_eq!(walk_document(doc, &mut un, &mut c), Ok(Shape::Done));
+        let keys: std::vec::Vec<&str> = c.seen.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["ab", "\u{0}long-key", &long[1..]]);
         let mut c = Collect {
             seen: std::vec::Vec::new(),
         };

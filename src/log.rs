@@ -46,7 +46,7 @@ const KMSG_LEVEL: Level = Level::Notice;
 pub fn open_kmsg() {
     use rustix::fs::{Mode, OFlags, open};
     if let Ok(fd) = open(
-        "/dev/kmsg",
+        c"/dev/kmsg",
         OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
         Mode::empty(),
     ) {
@@ -65,9 +65,10 @@ pub fn log(level: Level, args: fmt::Arguments<'_>) {
     let mut buf = [0u8; MAX_LOG_LINE_BYTES + 16];
     let mut w = SliceWriter::new(&mut buf);
     // The kmsg priority prefix is written first and skipped for stderr.
-    let _ = write!(w, "<{}>", level as u8);
+    w.push_bytes(&[b'<', b'0' + level as u8, b'>']);
     let prefix = w.len();
-    let _ = write!(w, "configdrive-net: {}", level.label());
+    w.push_bytes(b"configdrive-net: ");
+    w.push_bytes(level.label().as_bytes());
     let _ = w.write_fmt(args);
     if w.overflowed() || w.len() > MAX_LOG_LINE_BYTES {
         w.truncate_to_char_boundary(MAX_LOG_LINE_BYTES - 4);
@@ -89,7 +90,7 @@ pub fn log(level: Level, args: fmt::Arguments<'_>) {
         if level as u8 <= STDERR_LEVEL.load(Ordering::Relaxed) {
             // SAFETY: fd 2 is only borrowed for this write; closing it is not our business.
             let stderr = unsafe { rustix::stdio::stderr() };
-            write_all(stderr, &line[prefix..]);
+            write_all(stderr, line.get(prefix..).unwrap_or_default());
         }
         let kmsg = KMSG_FD.load(Ordering::Relaxed);
         if kmsg >= 0 && level <= KMSG_LEVEL {
@@ -106,7 +107,7 @@ pub fn write_all(fd: rustix::fd::BorrowedFd<'_>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         match rustix::io::write(fd, bytes) {
             Ok(0) => return,
-            Ok(n) => bytes = &bytes[n..],
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
             Err(rustix::io::Errno::INTR) => {}
             Err(_) => return,
         }

@@ -18,6 +18,7 @@ use core::fmt;
 use crate::model::bond::KernelValue;
 use crate::model::{Config, LinkIdx, LinkKind, NetIdx, NetKind, RouteIdx};
 use crate::naming::Names;
+use crate::net::Ip;
 
 /// An IPv6 per-interface sysctl (`/proc/sys/net/ipv6/conf/<if>/<name>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +81,15 @@ impl Op {
             | Op::Up { link } => [Some(link), None],
             Op::Enslave { slave, bond } => [Some(slave), Some(bond)],
             Op::AddAddress { network } => [Some(cfg.network(network).link), None],
-            Op::AddRoute { route } => [Some(cfg.routes[route as usize].link), None],
+            Op::AddRoute { route } => [cfg.routes.get(route as usize).map(|r| r.link), None],
             Op::SetHostname | Op::WriteResolvConf => [None, None],
         }
     }
 }
 
 /// Links in creation order: physical, then bonds, then VLANs with parents first.
-pub fn link_order(cfg: &Config, mut f: impl FnMut(LinkIdx)) {
+/// (`dyn`: `ops` calls it three times, and a generic copy costs 230 bytes each.)
+pub fn link_order(cfg: &Config, f: &mut dyn FnMut(LinkIdx)) {
     let n = cfg.links.len();
     for (i, l) in cfg.links.iter().enumerate() {
         if l.is_physical() {
@@ -156,7 +158,7 @@ pub fn ops(cfg: &Config, mut f: impl FnMut(Op)) {
         }
     }
     // 3. VLANs
-    link_order(cfg, |i| {
+    link_order(cfg, &mut |i| {
         let l = cfg.link(i);
         if l.is_vlan() {
             f(Op::CreateVlan { link: i });
@@ -166,7 +168,7 @@ pub fn ops(cfg: &Config, mut f: impl FnMut(Op)) {
         }
     });
     // 4. RA sysctls
-    link_order(cfg, |i| {
+    link_order(cfg, &mut |i| {
         if cfg.link(i).master.is_some() {
             return;
         }
@@ -202,7 +204,7 @@ pub fn ops(cfg: &Config, mut f: impl FnMut(Op)) {
         }
     });
     // 5. up
-    link_order(cfg, |i| f(Op::Up { link: i }));
+    link_order(cfg, &mut |i| f(Op::Up { link: i }));
     // 6. addresses
     for (i, n) in cfg.networks.iter().enumerate() {
         if n.kind == NetKind::Static && n.address.is_some() && cfg.link(n.link).master.is_none() {
@@ -242,7 +244,7 @@ impl fmt::Display for Show<'_> {
         let (cfg, names) = (self.cfg, self.names);
         let name = |l: LinkIdx| names.name(l);
         match *self.op {
-            Op::SetMtu { link, mtu } => write!(f, "mtu {} {mtu}", name(link)),
+            Op::SetMtu { link, mtu } => write!(f, "mtu {} {}", name(link), u64::from(mtu)),
             Op::CreateBond { link } => {
                 let LinkKind::Bond { mode, mac } = cfg.link(link).kind else {
                     return Ok(());
@@ -271,7 +273,13 @@ impl fmt::Display for Show<'_> {
                 let LinkKind::Vlan { parent, vid, mac } = cfg.link(link).kind else {
                     return Ok(());
                 };
-                write!(f, "vlan {} link {} id {vid}", name(link), name(parent))?;
+                write!(
+                    f,
+                    "vlan {} link {} id {}",
+                    name(link),
+                    name(parent),
+                    u64::from(vid)
+                )?;
                 if let Some(m) = mac {
                     write!(f, " mac {m}")?;
                 }
@@ -279,9 +287,10 @@ impl fmt::Display for Show<'_> {
             }
             Op::Sysctl { link, key, value } => write!(
                 f,
-                "sysctl net.ipv6.conf.{}.{}={value}",
+                "sysctl net.ipv6.conf.{}.{}={}",
                 name(link),
-                key.name()
+                key.name(),
+                u64::from(value)
             ),
             Op::Up { link } => write!(f, "up {}", name(link)),
             Op::AddAddress { network } => {
@@ -289,20 +298,22 @@ impl fmt::Display for Show<'_> {
                 let Some(a) = n.address else { return Ok(()) };
                 write!(f, "address {a}")?;
                 if let Some(b) = a.broadcast() {
-                    write!(f, " brd {b}")?;
+                    write!(f, " brd {}", Ip::from(b))?;
                 }
                 write!(f, " dev {}", name(n.link))
             }
             Op::AddRoute { route } => {
-                let r = &cfg.routes[route as usize];
+                let Some(r) = cfg.routes.get(route as usize) else {
+                    return Ok(());
+                };
                 f.write_str("route ")?;
                 write!(f, "{}", r.dest)?;
                 if let Some(g) = r.gateway {
-                    write!(f, " via {g}")?;
+                    write!(f, " via {}", Ip(g))?;
                 }
                 write!(f, " dev {}", name(r.link))?;
                 if let Some(m) = r.metric {
-                    write!(f, " metric {m}")?;
+                    write!(f, " metric {}", u64::from(m))?;
                 }
                 if r.on_link {
                     f.write_str(" onlink")?;
@@ -313,7 +324,7 @@ impl fmt::Display for Show<'_> {
             Op::WriteResolvConf => {
                 f.write_str("resolv.conf")?;
                 for a in cfg.all_dns_servers() {
-                    write!(f, " nameserver {a}")?;
+                    write!(f, " nameserver {}", Ip(*a))?;
                 }
                 for d in cfg.all_search_domains() {
                     write!(f, " search {d}")?;

@@ -24,7 +24,7 @@ const MAX_BYTES: usize = MARKER.len()
 pub fn render(cfg: &Config, w: &mut SliceWriter) {
     w.push_bytes(MARKER.as_bytes());
     for a in cfg.all_dns_servers() {
-        let _ = writeln!(w, "nameserver {a}");
+        let _ = writeln!(w, "nameserver {}", crate::net::Ip(*a));
     }
     let mut sep = "search ";
     for d in cfg.all_search_domains() {

@@ -253,7 +253,7 @@ impl Rtnl {
         let Io { rx, state, .. } = &mut *self.io;
         match recv(&mon.0, rx) {
             Ok(n) => {
-                for p in Messages::new(&rx[..n]).map_while(|m| m.ok()) {
+                for p in Messages::new(rx.get(..n).unwrap_or_default()).map_while(|m| m.ok()) {
                     upsert(nics, state, &p);
                 }
                 Ok(true)
@@ -298,15 +298,17 @@ impl Rtnl {
         }
         let mut done = [false; MAX_BATCH];
         let mut left = n;
-        let mut r = send(&self.fd, &self.io.tx[..self.tx_len]);
+        // (`get` rather than indexing: each panic site costs code and a location record.)
+        let mut r = send(&self.fd, self.io.tx.get(..self.tx_len).unwrap_or_default());
         while r.is_ok() && left > 0 {
             r = recv(&self.fd, &mut self.io.rx).map(|len| {
-                for p in Messages::new(&self.io.rx[..len]).map_while(|m| m.ok()) {
+                let rx = self.io.rx.get(..len).unwrap_or_default();
+                for p in Messages::new(rx).map_while(|m| m.ok()) {
                     let i = p.seq().wrapping_sub(self.first) as usize;
-                    if p.kind() != NLMSG_ERROR || i >= n || done[i] {
-                        continue;
+                    match done.get_mut(i) {
+                        Some(d) if p.kind() == NLMSG_ERROR && i < n && !*d => *d = true,
+                        _ => continue,
                     }
-                    done[i] = true;
                     left -= 1;
                     match ErrorRepr::parse(p.flags(), p.payload()) {
                         Ok(e) if e.error == 0 => {}
@@ -317,7 +319,7 @@ impl Rtnl {
             });
         }
         if let Err(e) = r {
-            for (i, _) in done[..n].iter().enumerate().filter(|(_, d)| !**d) {
+            for (i, _) in done.iter().take(n).enumerate().filter(|(_, d)| !**d) {
                 failed(i, e, None);
             }
         }
@@ -367,10 +369,10 @@ fn transact(
     let mut e = Emitter::new(buf);
     emit(&mut e, kind, NLM_F_REQUEST | flags, seq, body);
     let n = e.len();
-    send(fd, &buf[..n])?;
+    send(fd, buf.get(..n).unwrap_or_default())?;
     loop {
         let n = recv(fd, buf)?;
-        for m in Messages::new(&buf[..n]) {
+        for m in Messages::new(buf.get(..n).unwrap_or_default()) {
             let p = m.map_err(|_| Errno::PROTO)?;
             if p.seq() != seq {
                 continue;
@@ -444,7 +446,7 @@ fn upsert(nics: &mut NicTable, state: &mut Vec<LinkState, MAX_NICS>, p: &Packet<
             } else {
                 crate::warn!(
                     "more than {MAX_NICS} interfaces (MAX_NICS); {} not considered",
-                    l.index
+                    u64::from(l.index)
                 );
             }
         }

@@ -1,8 +1,9 @@
-//! Small system helpers: whole-file reads, errno names.
+//! Small system helpers: paths as C strings, whole-file reads, errno names.
 
+use core::ffi::CStr;
 use core::fmt;
 
-use rustix::fd::AsFd;
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
@@ -28,7 +29,7 @@ pub fn read_all<Fd: AsFd>(fd: Fd, buf: &mut [u8]) -> Result<usize, ReadError> {
                 Err(e) => Err(ReadError::Io(e)),
             };
         }
-        match rustix::io::read(&fd, &mut buf[n..]) {
+        match rustix::io::read(&fd, buf.get_mut(n..).unwrap_or_default()) {
             Ok(0) => return Ok(n),
             Ok(k) => n += k,
             Err(Errno::INTR) => {}
@@ -37,14 +38,30 @@ pub fn read_all<Fd: AsFd>(fd: Fd, buf: &mut [u8]) -> Result<usize, ReadError> {
     }
 }
 
+/// The longest path the kernel takes, with its NUL (PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+
+/// `path` as a C string in `buf`, for rustix's path arguments: rustix converts a `&str` with
+/// code compiled again for every call (about 300 bytes each), a `&CStr` with none. Fails as
+/// rustix's conversion does: ENAMETOOLONG past PATH_MAX, EINVAL for a NUL inside.
+pub fn c_path<'b>(path: &str, buf: &'b mut [u8; PATH_MAX]) -> Result<&'b CStr, Errno> {
+    let b = buf.get_mut(..=path.len()).ok_or(Errno::NAMETOOLONG)?;
+    // (Zero first, then the bytes: a zip with the NUL chained on is 300 bytes of code.)
+    b.fill(0);
+    b.iter_mut().zip(path.bytes()).for_each(|(d, s)| *d = s);
+    CStr::from_bytes_with_nul(b).map_err(|_| Errno::INVAL)
+}
+
+/// `open(2)` of a path with `flags` (and O_CLOEXEC, O_NOCTTY).
+pub fn open(path: &str, flags: OFlags) -> Result<OwnedFd, Errno> {
+    let mut buf = [0u8; PATH_MAX];
+    let flags = flags | OFlags::CLOEXEC | OFlags::NOCTTY;
+    rustix::fs::open(c_path(path, &mut buf)?, flags, Mode::empty())
+}
+
 /// Reads a whole file by path.
 pub fn read_file(path: &str, buf: &mut [u8]) -> Result<usize, ReadError> {
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .map_err(ReadError::Io)?;
+    let fd = open(path, OFlags::RDONLY).map_err(ReadError::Io)?;
     read_all(&fd, buf)
 }
 
@@ -93,71 +110,88 @@ pub struct ErrnoName(pub Errno);
 
 impl fmt::Display for ErrnoName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, text) = errno_text(self.0);
-        if name.is_empty() {
-            write!(f, "errno {}", self.0.raw_os_error())
-        } else {
-            write!(f, "{name} ({text})")
+        match errno_entry(self.0) {
+            Some(s) => f.write_str(s),
+            None => write!(f, "errno {}", self.0.raw_os_error()),
         }
     }
 }
 
-/// The errnos this program can meet, by name; others are shown by number.
+/// The errnos this program can meet, by name; others are shown by number. As one string of
+/// lines and a list of numbers: a table of string pointers would take twice the bytes.
+macro_rules! errnos {
+    ($($e:ident $name:literal $text:literal,)*) => {
+        const ERRNO_CODES: &[u8] = &[$(Errno::$e.raw_os_error() as u8),*];
+        const ERRNO_TEXT: &str = concat!($($name, " (", $text, ")\n"),*);
+    };
+}
+errnos! {
+    PERM "EPERM" "operation not permitted",
+    NOENT "ENOENT" "no such file or directory",
+    INTR "EINTR" "interrupted",
+    IO "EIO" "input/output error",
+    NXIO "ENXIO" "no such device or address",
+    TOOBIG "E2BIG" "argument list too long",
+    BADF "EBADF" "bad file descriptor",
+    AGAIN "EAGAIN" "try again",
+    NOMEM "ENOMEM" "out of memory",
+    ACCESS "EACCES" "permission denied",
+    FAULT "EFAULT" "bad address",
+    BUSY "EBUSY" "device or resource busy",
+    EXIST "EEXIST" "already exists",
+    XDEV "EXDEV" "cross-device link",
+    NODEV "ENODEV" "no such device",
+    NOTDIR "ENOTDIR" "not a directory",
+    ISDIR "EISDIR" "is a directory",
+    INVAL "EINVAL" "invalid argument",
+    NFILE "ENFILE" "too many open files in system",
+    MFILE "EMFILE" "too many open files",
+    FBIG "EFBIG" "file too large",
+    NOSPC "ENOSPC" "no space left on device",
+    ROFS "EROFS" "read-only file system",
+    MLINK "EMLINK" "too many links",
+    RANGE "ERANGE" "result out of range",
+    NAMETOOLONG "ENAMETOOLONG" "name too long",
+    NOSYS "ENOSYS" "not implemented by this kernel",
+    NOTEMPTY "ENOTEMPTY" "directory not empty",
+    LOOP "ELOOP" "too many symbolic links",
+    NODATA "ENODATA" "no data",
+    NOBUFS "ENOBUFS" "no buffer space available",
+    OPNOTSUPP "EOPNOTSUPP" "operation not supported",
+    AFNOSUPPORT "EAFNOSUPPORT" "address family not supported",
+    ADDRINUSE "EADDRINUSE" "address in use",
+    ADDRNOTAVAIL "EADDRNOTAVAIL" "address not available",
+    NETDOWN "ENETDOWN" "network is down",
+    NETUNREACH "ENETUNREACH" "network unreachable",
+    HOSTUNREACH "EHOSTUNREACH" "host unreachable",
+    TIMEDOUT "ETIMEDOUT" "timed out",
+    CONNREFUSED "ECONNREFUSED" "connection refused",
+    PROTONOSUPPORT "EPROTONOSUPPORT" "protocol not supported",
+    MSGSIZE "EMSGSIZE" "message too long",
+    NOTCONN "ENOTCONN" "not connected",
+    DOM "EDOM" "out of domain",
+    SRCH "ESRCH" "no such process",
+    NOTTY "ENOTTY" "not a terminal",
+    TXTBSY "ETXTBSY" "text file busy",
+    SPIPE "ESPIPE" "illegal seek",
+    PIPE "EPIPE" "broken pipe",
+    OVERFLOW "EOVERFLOW" "value too large",
+    STALE "ESTALE" "stale file handle",
+}
+
+/// `NAME (meaning)` of a known errno.
+fn errno_entry(e: Errno) -> Option<&'static str> {
+    let i = ERRNO_CODES
+        .iter()
+        .position(|&c| i32::from(c) == e.raw_os_error())?;
+    ERRNO_TEXT.split('\n').nth(i)
+}
+
+/// The symbolic name and meaning of a known errno; `("", "")` for others.
 pub fn errno_text(e: Errno) -> (&'static str, &'static str) {
-    match e {
-        Errno::PERM => ("EPERM", "operation not permitted"),
-        Errno::NOENT => ("ENOENT", "no such file or directory"),
-        Errno::INTR => ("EINTR", "interrupted"),
-        Errno::IO => ("EIO", "input/output error"),
-        Errno::NXIO => ("ENXIO", "no such device or address"),
-        Errno::TOOBIG => ("E2BIG", "argument list too long"),
-        Errno::BADF => ("EBADF", "bad file descriptor"),
-        Errno::AGAIN => ("EAGAIN", "try again"),
-        Errno::NOMEM => ("ENOMEM", "out of memory"),
-        Errno::ACCESS => ("EACCES", "permission denied"),
-        Errno::FAULT => ("EFAULT", "bad address"),
-        Errno::BUSY => ("EBUSY", "device or resource busy"),
-        Errno::EXIST => ("EEXIST", "already exists"),
-        Errno::XDEV => ("EXDEV", "cross-device link"),
-        Errno::NODEV => ("ENODEV", "no such device"),
-        Errno::NOTDIR => ("ENOTDIR", "not a directory"),
-        Errno::ISDIR => ("EISDIR", "is a directory"),
-        Errno::INVAL => ("EINVAL", "invalid argument"),
-        Errno::NFILE => ("ENFILE", "too many open files in system"),
-        Errno::MFILE => ("EMFILE", "too many open files"),
-        Errno::FBIG => ("EFBIG", "file too large"),
-        Errno::NOSPC => ("ENOSPC", "no space left on device"),
-        Errno::ROFS => ("EROFS", "read-only file system"),
-        Errno::MLINK => ("EMLINK", "too many links"),
-        Errno::RANGE => ("ERANGE", "result out of range"),
-        Errno::NAMETOOLONG => ("ENAMETOOLONG", "name too long"),
-        Errno::NOSYS => ("ENOSYS", "not implemented by this kernel"),
-        Errno::NOTEMPTY => ("ENOTEMPTY", "directory not empty"),
-        Errno::LOOP => ("ELOOP", "too many symbolic links"),
-        Errno::NODATA => ("ENODATA", "no data"),
-        Errno::NOBUFS => ("ENOBUFS", "no buffer space available"),
-        Errno::OPNOTSUPP => ("EOPNOTSUPP", "operation not supported"),
-        Errno::AFNOSUPPORT => ("EAFNOSUPPORT", "address family not supported"),
-        Errno::ADDRINUSE => ("EADDRINUSE", "address in use"),
-        Errno::ADDRNOTAVAIL => ("EADDRNOTAVAIL", "address not available"),
-        Errno::NETDOWN => ("ENETDOWN", "network is down"),
-        Errno::NETUNREACH => ("ENETUNREACH", "network unreachable"),
-        Errno::HOSTUNREACH => ("EHOSTUNREACH", "host unreachable"),
-        Errno::TIMEDOUT => ("ETIMEDOUT", "timed out"),
-        Errno::CONNREFUSED => ("ECONNREFUSED", "connection refused"),
-        Errno::PROTONOSUPPORT => ("EPROTONOSUPPORT", "protocol not supported"),
-        Errno::MSGSIZE => ("EMSGSIZE", "message too long"),
-        Errno::NOTCONN => ("ENOTCONN", "not connected"),
-        Errno::DOM => ("EDOM", "out of domain"),
-        Errno::SRCH => ("ESRCH", "no such process"),
-        Errno::NOTTY => ("ENOTTY", "not a terminal"),
-        Errno::TXTBSY => ("ETXTBSY", "text file busy"),
-        Errno::SPIPE => ("ESPIPE", "illegal seek"),
-        Errno::PIPE => ("EPIPE", "broken pipe"),
-        Errno::OVERFLOW => ("EOVERFLOW", "value too large"),
-        Errno::STALE => ("ESTALE", "stale file handle"),
-        _ => ("", ""),
-    }
+    errno_entry(e)
+        .and_then(|s| s.strip_suffix(')')?.split_once(" ("))
+        .unwrap_or(("", ""))
 }
 
 /// Milliseconds of `clock_gettime(CLOCK_MONOTONIC)`, made as a plain system call: rustix's
@@ -176,4 +210,53 @@ pub fn monotonic_ms() -> u64 {
         ts = [t.tv_sec as i64, t.tv_nsec as i64];
     }
     ts[0] as u64 * 1000 + ts[1] as u64 / 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_paths_fail_as_rustix_does() {
+        let mut buf = [0u8; PATH_MAX];
+        assert_eq!(c_path("/etc/hosts", &mut buf).unwrap(), c"/etc/hosts");
+        assert_eq!(c_path("", &mut buf).unwrap(), c"");
+        assert_eq!(c_path("a\0b", &mut buf), Err(Errno::INVAL));
+        let long = "x".repeat(PATH_MAX - 1);
+        assert_eq!(
+            c_path(&long, &mut buf).unwrap().to_bytes().len(),
+            PATH_MAX - 1
+        );
+        let longer = "x".repeat(PATH_MAX);
+        assert_eq!(c_path(&longer, &mut buf), Err(Errno::NAMETOOLONG));
+        // The same as rustix on a path it converts itself.
+        assert_eq!(
+            rustix::fs::open(longer.as_str(), OFlags::RDONLY, Mode::empty()).map(|_| ()),
+            Err(Errno::NAMETOOLONG)
+        );
+        assert_eq!(
+            rustix::fs::open("a\0b", OFlags::RDONLY, Mode::empty()).map(|_| ()),
+            Err(Errno::INVAL)
+        );
+    }
+
+    #[test]
+    fn errnos_show_name_and_meaning() {
+        let shown = |e| std::format!("{}", ErrnoName(e));
+        assert_eq!(shown(Errno::ACCESS), "EACCES (permission denied)");
+        assert_eq!(shown(Errno::PERM), "EPERM (operation not permitted)");
+        assert_eq!(shown(Errno::STALE), "ESTALE (stale file handle)");
+        assert_eq!(shown(Errno::from_raw_os_error(200)), "errno 200");
+        assert_eq!(
+            errno_text(Errno::NOENT),
+            ("ENOENT", "no such file or directory")
+        );
+        assert_eq!(errno_text(Errno::from_raw_os_error(200)), ("", ""));
+        // One line per number, and every number below 256 (they are stored as bytes).
+        assert_eq!(ERRNO_TEXT.lines().count(), ERRNO_CODES.len());
+        for &c in ERRNO_CODES {
+            let (name, text) = errno_text(Errno::from_raw_os_error(c.into()));
+            assert!(name.starts_with('E') && !text.is_empty(), "{c}");
+        }
+    }
 }

@@ -1,4 +1,9 @@
 //! Fixed-capacity text: the string types of the model and a formatter into byte buffers.
+//!
+//! Size note: core compiles a formatter per integer type, so numbers in messages are shown
+//! as `u64` (`u64::from(n)`), whose formatter the binary has anyway, and hex with
+//! [`hex_byte`] rather than `{:x}`; and `write!` into a `Text<N>` goes through
+//! `as_mut_view()`, so the `fmt::Write` glue is compiled once, not once per capacity.
 
 use core::fmt::{self, Write};
 
@@ -19,7 +24,7 @@ pub fn text<const N: usize>(s: &str) -> Result<Text<N>, TooLong> {
 /// Formats into a `Text<N>`; `Err` when the result would not fit.
 pub fn format<const N: usize>(args: fmt::Arguments<'_>) -> Result<Text<N>, TooLong> {
     let mut t = Text::new();
-    t.write_fmt(args).map_err(|_| TooLong)?;
+    t.as_mut_view().write_fmt(args).map_err(|_| TooLong)?;
     Ok(t)
 }
 
@@ -40,7 +45,8 @@ impl<'a> SliceWriter<'a> {
     }
     /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        // (`get` rather than indexing here and below: a panic site costs code and a location.)
+        self.buf.get(..self.len).unwrap_or_default()
     }
     pub fn len(&self) -> usize {
         self.len
@@ -59,9 +65,9 @@ impl<'a> SliceWriter<'a> {
     }
     /// Appends raw bytes, keeping what fits.
     pub fn push_bytes(&mut self, b: &[u8]) {
-        let room = self.buf.len() - self.len;
-        let n = b.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+        let room = self.buf.get_mut(self.len..).unwrap_or_default();
+        let n = b.len().min(room.len());
+        room.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
         self.len += n;
         if n < b.len() {
             self.overflow = true;
@@ -70,7 +76,7 @@ impl<'a> SliceWriter<'a> {
     /// Removes bytes from the end until at most `len` remain, keeping UTF-8 whole.
     pub fn truncate_to_char_boundary(&mut self, len: usize) {
         let mut l = len.min(self.len);
-        while l > 0 && l < self.len && (self.buf[l] & 0xC0) == 0x80 {
+        while l > 0 && l < self.len && self.buf.get(l).is_some_and(|b| (b & 0xC0) == 0x80) {
             l -= 1;
         }
         self.len = l;
@@ -103,7 +109,12 @@ impl fmt::Display for Quoted<'_> {
             match c {
                 '"' => f.write_str("\\\"")?,
                 '\\' => f.write_str("\\\\")?,
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    let [hi, lo] = hex_byte(c as u8);
+                    f.write_str("\\x")?;
+                    f.write_char(hi as char)?;
+                    f.write_char(lo as char)?
+                }
                 c => f.write_char(c)?,
             }
         }
@@ -111,9 +122,62 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
-/// ASCII case-insensitive equality.
+/// A byte as two lower-case hex digits (core's `{:02x}` is a formatter of its own per type).
+pub fn hex_byte(b: u8) -> [u8; 2] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// An unsigned decimal number up to `max`, read as `str::parse` reads unsigned integers (an
+/// optional `+`, then one or more ASCII digits): one routine instead of one per type.
+pub fn parse_dec(s: &str, max: u64) -> Option<u64> {
+    let digits = match s.as_bytes() {
+        [b'+', rest @ ..] => rest,
+        all => all,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    (n <= max).then_some(n)
+}
+
+/// Unicode White_Space, the set `char::is_whitespace` tests (through a 256-byte table).
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// `str::trim`, with [`is_space`].
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// ASCII case-insensitive equality, byte by byte (core's `eq_ignore_ascii_case` is unrolled
+/// into 400 bytes of code).
 pub fn eq_ignore_case(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x.eq_ignore_ascii_case(&y))
 }
 
 #[cfg(test)]
@@ -134,6 +198,83 @@ mod tests {
         assert!(write!(w, "cde").is_err());
         assert_eq!(w.as_bytes(), b"abcd");
         assert!(w.overflowed());
+    }
+
+    #[test]
+    fn decimals_parse_as_core_does() {
+        for s in [
+            "",
+            "+",
+            "-",
+            "0",
+            "007",
+            "+5",
+            "++5",
+            "-5",
+            "5-",
+            " 5",
+            "5 ",
+            "1a",
+            "255",
+            "256",
+            "65535",
+            "65536",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "١٢",
+            "+0",
+        ] {
+            let max = |m: u64| parse_dec(s, m);
+            assert_eq!(
+                max(u8::MAX.into()),
+                s.parse::<u8>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(
+                max(u16::MAX.into()),
+                s.parse::<u16>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(
+                max(u32::MAX.into()),
+                s.parse::<u32>().ok().map(u64::from),
+                "{s:?}"
+            );
+            assert_eq!(max(u64::MAX), s.parse::<u64>().ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn case_insensitive_as_core() {
+        let words = [
+            "",
+            "a",
+            "A",
+            "balance-RR",
+            "Balance-rr",
+            "balance-rr ",
+            "é",
+            "É",
+            "802.3AD",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(eq_ignore_case(a, b), a.eq_ignore_ascii_case(b), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn space_is_unicode_white_space() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(is_space(c), c.is_whitespace(), "{:x}", c as u32);
+        }
+        for s in [" a b ", "\u{a0}x\u{3000}", "", " \t\n", "é", "\u{200b}x"] {
+            assert_eq!(trim(s), s.trim());
+        }
     }
 
     #[test]

@@ -48,8 +48,8 @@ impl Index {
     pub fn insert(&mut self, key: usize, i: usize) {
         let mut s = key;
         for _ in 0..SLOTS {
-            if self.slots[s] == 0 {
-                self.slots[s] = i as u16 + 1;
+            if let Some(slot @ 0) = self.slots.get_mut(s) {
+                *slot = i as u16 + 1;
                 return;
             }
             s = (s + 1) % SLOTS;
@@ -60,9 +60,9 @@ impl Index {
     pub fn candidates(&self, key: usize, f: &mut dyn FnMut(usize)) {
         let mut s = key;
         for _ in 0..SLOTS {
-            match self.slots[s] {
-                0 => return,
-                e => f(usize::from(e) - 1),
+            match self.slots.get(s) {
+                Some(0) | None => return,
+                Some(&e) => f(usize::from(e) - 1),
             }
             s = (s + 1) % SLOTS;
         }

@@ -11,6 +11,11 @@ use rustix::fs::{FileType, Mode, OFlags, RawDir, ResolveFlags, openat, openat2};
 use rustix::io::Errno;
 
 use super::{Drive, DriveError, DriveErrorKind};
+use crate::sys::{PATH_MAX, c_path};
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
 
 pub struct DirDrive {
     root: OwnedFd,
@@ -19,13 +24,10 @@ pub struct DirDrive {
 impl DirDrive {
     /// Opens the directory at `path` as a drive.
     pub fn open(path: &str) -> Result<DirDrive, DriveError> {
-        let root = openat(
-            rustix::fs::CWD,
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| DriveError::new(path, DriveErrorKind::Io(e)))?;
+        let mut buf = [0u8; PATH_MAX];
+        let root = c_path(path, &mut buf)
+            .and_then(|p| openat(rustix::fs::CWD, p, DIR_FLAGS, Mode::empty()))
+            .map_err(|e| DriveError::new(path, DriveErrorKind::Io(e)))?;
         Ok(DirDrive { root })
     }
 
@@ -37,9 +39,10 @@ impl DirDrive {
     /// Opens `path` inside the drive, never leaving it.
     fn open_inside(&self, path: &str, flags: OFlags) -> Result<OwnedFd, Errno> {
         let flags = flags | OFlags::CLOEXEC | OFlags::NOCTTY;
+        let mut buf = [0u8; PATH_MAX];
         match openat2(
             &self.root,
-            path,
+            c_path(path, &mut buf)?,
             flags,
             Mode::empty(),
             ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
@@ -61,14 +64,15 @@ impl DirDrive {
             let f = if last {
                 flags | OFlags::NOFOLLOW
             } else {
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
+                DIR_FLAGS | OFlags::NOFOLLOW
             };
             let dir = cur.as_ref().map_or(self.root.as_fd(), |d| d.as_fd());
-            cur = Some(openat(dir, part, f, Mode::empty())?);
+            let mut buf = [0u8; PATH_MAX];
+            cur = Some(openat(dir, c_path(part, &mut buf)?, f, Mode::empty())?);
         }
         match cur {
             Some(fd) => Ok(fd),
-            None => openat(&self.root, ".", flags, Mode::empty()),
+            None => openat(&self.root, c".", flags, Mode::empty()),
         }
     }
 }
@@ -126,5 +130,39 @@ impl Drive for DirDrive {
             f(name, is_dir);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fallback walk (kernels without openat2) on its own: plain paths open, `..` and
+    /// symlinks do not.
+    #[test]
+    fn walk_stays_inside_and_follows_no_symlink() {
+        let dir = std::env::temp_dir().join(std::format!("cdn-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("openstack/latest")).unwrap();
+        std::fs::write(dir.join("openstack/latest/meta_data.json"), b"{}").unwrap();
+        std::os::unix::fs::symlink("/etc", dir.join("openstack/etc")).unwrap();
+        let d = DirDrive::open(dir.to_str().unwrap()).unwrap();
+        let mut buf = [0u8; 8];
+        let fd = d
+            .walk("openstack//latest/meta_data.json", OFlags::RDONLY)
+            .unwrap();
+        assert_eq!(crate::sys::read_all(&fd, &mut buf), Ok(2));
+        assert!(d.walk("", OFlags::RDONLY | OFlags::DIRECTORY).is_ok());
+        assert_eq!(
+            d.walk("openstack/../x", OFlags::RDONLY).err(),
+            Some(Errno::PERM)
+        );
+        assert!(d.walk("openstack/etc/hostname", OFlags::RDONLY).is_err());
+        assert!(d.walk("openstack/etc", OFlags::RDONLY).is_err());
+        assert_eq!(
+            d.walk("openstack/latest/nope", OFlags::RDONLY).err(),
+            Some(Errno::NOENT)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -71,9 +71,10 @@ impl DriveError {
 
 impl fmt::Display for DriveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.path)?;
+        f.write_str(&self.path)?;
+        f.write_str(": ")?;
         match self.kind {
-            DriveErrorKind::Io(e) => write!(f, "{}", crate::sys::ErrnoName(e)),
+            DriveErrorKind::Io(e) => fmt::Display::fmt(&crate::sys::ErrnoName(e), f),
             DriveErrorKind::TooLarge { max } => {
                 write!(f, "file larger than {max} bytes (MAX_DOCUMENT_BYTES)")
             }

@@ -36,8 +36,7 @@ impl BondMode {
 
     /// A mode by kernel name or number ("4", as Ironic sends it).
     pub fn parse(s: &str) -> Option<BondMode> {
-        let i = lookup(MODE_NAMES, s)?;
-        Some(BondMode::ALL[i])
+        BondMode::ALL.get(lookup(MODE_NAMES, s)?).copied()
     }
 }
 
@@ -385,7 +384,7 @@ pub enum ValueError {
 
 /// Parses the text of an option's value. `Interface` options are resolved by the caller.
 pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     match ty {
         OptionType::Number { max } => {
             let n: u64 = parse_decimal(s).ok_or(ValueError::Invalid)?;
@@ -411,7 +410,7 @@ pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
             let mut addrs = [Ipv4Addr::UNSPECIFIED; crate::limits::MAX_ARP_TARGETS];
             let mut len = 0usize;
             for part in s.split([',', ' ']).filter(|p| !p.is_empty()) {
-                let a = part.parse().map_err(|_| ValueError::Invalid)?;
+                let a = crate::net::parse_ipv4(part).ok_or(ValueError::Invalid)?;
                 *addrs.get_mut(len).ok_or(ValueError::TooMany)? = a;
                 len += 1;
             }
@@ -429,7 +428,7 @@ pub fn parse_value(ty: OptionType, s: &str) -> Result<OptionValue, ValueError> {
 
 /// A name from `names` (case-insensitive), or its index written as a number.
 fn lookup(names: &[&str], s: &str) -> Option<usize> {
-    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
+    if let Some(i) = names.iter().position(|n| crate::text::eq_ignore_case(n, s)) {
         return Some(i);
     }
     let n = parse_decimal(s)?;
@@ -440,7 +439,7 @@ fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    crate::text::parse_dec(s, u64::MAX)
 }
 
 /// Displays a value the way the kernel's sysfs (and ifupdown, NM, ifcfg) spell it.
@@ -454,19 +453,19 @@ pub struct KernelValue<'a> {
 impl fmt::Display for KernelValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.def.ty, self.value) {
-            (_, OptionValue::Number(n)) => write!(f, "{n}"),
+            (_, OptionValue::Number(n)) => write!(f, "{}", u64::from(*n)),
             (_, OptionValue::Bool(b)) => f.write_str(if *b { "1" } else { "0" }),
             (OptionType::Choice(names), OptionValue::Choice(i)) => {
                 f.write_str(names.get(*i as usize).copied().unwrap_or("?"))
             }
-            (_, OptionValue::Choice(i)) => write!(f, "{i}"),
+            (_, OptionValue::Choice(i)) => write!(f, "{}", u64::from(*i)),
             (_, OptionValue::Mac(m)) => write!(f, "{m}"),
             (_, OptionValue::Ipv4List { addrs, len }) => {
-                for (i, a) in addrs[..*len as usize].iter().enumerate() {
+                for (i, a) in addrs.iter().take(*len as usize).enumerate() {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{a}")?;
+                    write!(f, "{}", crate::net::Ip::from(*a))?;
                 }
                 Ok(())
             }

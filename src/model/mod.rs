@@ -422,40 +422,43 @@ impl Config {
     ///   Routes on a bond member are never installed (its L3 configuration is ignored once
     ///   enslaved), so they take part in neither side of that.
     pub fn finish(&mut self) {
-        for i in 0..self.routes.len() {
-            let r = &self.routes[i];
-            let on_link = match r.gateway {
+        let Config {
+            links,
+            networks,
+            routes,
+            ..
+        } = self;
+        for r in routes.iter_mut() {
+            r.on_link = match r.gateway {
                 None => false,
                 Some(IpAddr::V6(g)) if is_link_local_v6(&g) => true,
-                Some(g) => !self
-                    .networks
+                Some(g) => !networks
                     .iter()
                     .filter(|n| n.link == r.link)
                     .filter_map(|n| n.address)
                     .any(|a| a.contains(&g)),
             };
-            self.routes[i].on_link = on_link;
         }
-        let enslaved = |l: LinkIdx| {
-            self.links
-                .get(l as usize)
-                .is_some_and(|l| l.master.is_some())
-        };
-        for i in 0..self.routes.len() {
-            let (dest, m) = (self.routes[i].dest, self.routes[i].effective_metric());
-            if enslaved(self.routes[i].link) {
+        let enslaved = |l: LinkIdx| links.get(l as usize).is_some_and(|l| l.master.is_some());
+        for i in 0..routes.len() {
+            // (Split rather than indexed: each panic site costs code and a location.)
+            let Some((earlier, [r, ..])) = routes.split_at_mut_checked(i) else {
+                break;
+            };
+            let (dest, m) = (r.dest, r.effective_metric());
+            if enslaved(r.link) {
                 continue;
             }
             // One pass over the earlier routes: does one clash, and the highest metric.
             let (mut clash, mut highest) = (false, m);
-            for o in self.routes[..i].iter() {
+            for o in earlier.iter() {
                 if o.dest == dest && !enslaved(o.link) {
                     clash |= o.effective_metric() == m;
                     highest = highest.max(o.effective_metric());
                 }
             }
             if clash {
-                self.routes[i].metric = Some(highest.saturating_add(1));
+                r.metric = Some(highest.saturating_add(1));
             }
         }
     }

@@ -60,12 +60,14 @@ fn hex(c: u8) -> Option<u8> {
 
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            m[0], m[1], m[2], m[3], m[4], m[5]
-        )
+        let mut s = [b':'; 17];
+        for (i, b) in self.0.iter().enumerate() {
+            let [hi, lo] = crate::text::hex_byte(*b);
+            s[i * 3] = hi;
+            s[i * 3 + 1] = lo;
+        }
+        // Only ASCII was written.
+        f.write_str(core::str::from_utf8(&s).unwrap_or(""))
     }
 }
 

@@ -1,8 +1,10 @@
 //! Addresses: MAC addresses, IP prefixes, netmasks in every spelling clouds use.
 
+mod ip;
 mod mac;
 mod prefix;
 
+pub use ip::{Ip, parse_ip, parse_ipv4, parse_ipv6};
 pub use mac::Mac;
 pub use prefix::{IpCidr, MaskError, mask_to_prefix_v4, mask_to_prefix_v6, parse_prefix_len};
 

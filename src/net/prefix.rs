@@ -1,6 +1,6 @@
 use core::fmt;
 
-use super::{IpAddr, Ipv4Addr, Ipv6Addr};
+use super::{Ip, IpAddr, Ipv4Addr, Ipv6Addr, parse_ipv4, parse_ipv6};
 
 /// An address with a prefix length: an interface address (host bits kept) or a route
 /// destination (host bits cleared with [`IpCidr::network`]).
@@ -72,7 +72,7 @@ impl IpCidr {
 
 impl fmt::Display for IpCidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
+        write!(f, "{}/{}", Ip(self.addr), u64::from(self.prefix))
     }
 }
 
@@ -108,8 +108,7 @@ pub fn parse_prefix_len(s: &str, max: u8) -> Option<u8> {
     if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n: u16 = s.parse().ok()?;
-    (n <= u16::from(max)).then_some(n as u8)
+    crate::text::parse_dec(s, max.into()).map(|n| n as u8)
 }
 
 /// An IPv4 netmask: dotted ("255.255.255.0") or a prefix length ("24").
@@ -117,7 +116,7 @@ pub fn mask_to_prefix_v4(s: &str) -> Result<u8, MaskError> {
     if let Some(p) = parse_prefix_len(s, 32) {
         return Ok(p);
     }
-    let m: Ipv4Addr = s.parse().map_err(|_| MaskError::Invalid)?;
+    let m = parse_ipv4(s).ok_or(MaskError::Invalid)?;
     let bits = u32::from(m);
     let p = bits.leading_ones();
     if bits.checked_shl(p).unwrap_or(0) != 0 {
@@ -132,7 +131,7 @@ pub fn mask_to_prefix_v6(s: &str) -> Result<u8, MaskError> {
     if let Some(p) = parse_prefix_len(s, 128) {
         return Ok(p);
     }
-    let m: Ipv6Addr = s.parse().map_err(|_| MaskError::Invalid)?;
+    let m = parse_ipv6(s).ok_or(MaskError::Invalid)?;
     let bits = u128::from(m);
     let p = bits.leading_ones();
     if bits.checked_shl(p).unwrap_or(0) != 0 {

@@ -35,7 +35,7 @@ use crate::error::{DataError, Problem};
 use crate::log::Level;
 use crate::model::*;
 use crate::net::{IpAddr, IpCidr, Ipv4Addr, Ipv6Addr, Mac, MaskError};
-use crate::net::{mask_to_prefix_v4, mask_to_prefix_v6};
+use crate::net::{mask_to_prefix_v4, mask_to_prefix_v6, parse_ip, parse_ipv4};
 use crate::text::{Text, text};
 
 /// Reads the interfaces file `content_path` names into `cfg`; false if it holds no network.
@@ -73,7 +73,7 @@ type Res<T = ()> = Result<T, Stop>;
 /// The position of `word` among the space-separated `words` (one table instead of a chain
 /// of string comparisons: smaller code).
 #[inline(never)]
-fn find(word: &str, words: &str) -> Option<usize> {
+pub(super) fn find(word: &str, words: &str) -> Option<usize> {
     words.split(' ').position(|w| w == word)
 }
 
@@ -212,7 +212,7 @@ impl Parser<'_, '_> {
     fn fail(&mut self, key: &str, value: Option<&str>, problem: Problem) -> Stop {
         let mut path: Text<96> = Text::new();
         let sep = if key.is_empty() { "" } else { ": " };
-        let _ = write!(path, "line {}{sep}{key}", self.no);
+        let _ = write!(path.as_mut_view(), "line {}{sep}{key}", u64::from(self.no));
         self.err = Some(DataError::new(self.file, &path, value, problem));
         Stop
     }
@@ -234,7 +234,7 @@ impl Parser<'_, '_> {
     fn note(&self, level: Level, what: &str, msg: &str) {
         crate::log::log(
             level,
-            format_args!("{}: line {}: {what}: {msg}", self.file, self.no),
+            format_args!("{}: line {}: {what}: {msg}", self.file, u64::from(self.no)),
         );
     }
 
@@ -306,7 +306,8 @@ impl Parser<'_, '_> {
         else {
             return Err(self.bad("iface", name, Problem::InvalidInterfaceName));
         };
-        let link = match self.cfg.links[self.base..].iter().position(|l| l.id == id) {
+        let ours = self.cfg.links.get(self.base..).unwrap_or_default();
+        let link = match ours.iter().position(|l| l.id == id) {
             Some(i) => (self.base + i) as LinkIdx,
             None => {
                 let l = Link {
@@ -356,7 +357,9 @@ impl Parser<'_, '_> {
             }
             with_prefix((a, p.or(st.mask)))
         });
-        let n = &mut self.cfg.networks[net as usize];
+        let Some(n) = self.cfg.networks.get_mut(net as usize) else {
+            return Ok(());
+        };
         n.address = address;
         if address.is_none() && n.kind == NetKind::Static {
             return Err(self.fail("address", None, Problem::Missing));
@@ -393,7 +396,7 @@ impl Parser<'_, '_> {
             // dns-nameservers
             0 => {
                 for v in rest.split_ascii_whitespace() {
-                    let Ok(addr) = v.parse() else {
+                    let Some(addr) = parse_ip(v) else {
                         return Err(self.bad(key, v, Problem::InvalidAddress));
                     };
                     let r = self.cfg.push_dns_server(DnsServer { addr, link });
@@ -418,9 +421,8 @@ impl Parser<'_, '_> {
                 let v = rest
                     .strip_prefix("ether")
                     .map_or(rest, str::trim_ascii_start);
-                let (Ok(mac), LinkKind::Physical { nic }) =
-                    (v.parse::<Mac>(), &mut self.cfg.links[l as usize].kind)
-                else {
+                let kind = self.cfg.links.get_mut(l as usize).map(|l| &mut l.kind);
+                let (Ok(mac), Some(LinkKind::Physical { nic })) = (v.parse::<Mac>(), kind) else {
                     return Err(self.bad(key, rest, Problem::InvalidMac));
                 };
                 if matches!(nic, NicMatch::Mac(m) if *m != mac) {
@@ -439,7 +441,7 @@ impl Parser<'_, '_> {
             5 => self.st.mask = Some(self.prefix(key, rest, v6)?),
             // broadcast: checked; the kernel derives it from the prefix
             6 => {
-                if !matches!(rest, "+" | "-") && rest.parse::<Ipv4Addr>().is_err() {
+                if !matches!(rest, "+" | "-") && parse_ipv4(rest).is_none() {
                     return Err(self.bad(key, rest, Problem::InvalidAddress));
                 }
             }
@@ -454,18 +456,20 @@ impl Parser<'_, '_> {
             }
             // mtu
             8 => {
-                let n = match rest.parse::<u16>() {
-                    Ok(n @ 68..) => n,
-                    Ok(_) => {
+                let n = match crate::text::parse_dec(rest, u16::MAX.into()) {
+                    Some(n @ 68..) => n,
+                    Some(_) => {
                         let problem = Problem::OutOfRange {
                             min: 68,
                             max: 65535,
                         };
                         return Err(self.bad(key, rest, problem));
                     }
-                    Err(_) => return Err(self.bad(key, rest, Problem::InvalidNumber)),
+                    None => return Err(self.bad(key, rest, Problem::InvalidNumber)),
                 };
-                self.cfg.links[l as usize].mtu = Some(n.into());
+                if let Some(l) = self.cfg.links.get_mut(l as usize) {
+                    l.mtu = Some(n as u32);
+                }
             }
             // up, post-up
             _ => return self.ip_command(key, rest, l),
@@ -528,9 +532,9 @@ impl Parser<'_, '_> {
             };
             match i {
                 Some(0) => via = Some(v),
-                Some(1) => match v.parse() {
-                    Ok(m) => metric = Some(m),
-                    Err(_) => return Err(self.bad(key, v, Problem::InvalidNumber)),
+                Some(1) => match crate::text::parse_dec(v, u32::MAX.into()) {
+                    Some(m) => metric = Some(m as u32),
+                    None => return Err(self.bad(key, v, Problem::InvalidNumber)),
                 },
                 Some(2) if v == "${IFACE}" || self.cfg.link(link).id == v => {}
                 _ => {
@@ -577,7 +581,7 @@ impl Parser<'_, '_> {
     /// After the last line: a link without `hwaddress` is, if named `ethN`, the N-th NIC in
     /// bus order (logged: fragile), else the interface of that name.
     fn finish(&mut self) {
-        for l in self.cfg.links[self.base..].iter_mut() {
+        for l in self.cfg.links.get_mut(self.base..).unwrap_or_default() {
             let LinkKind::Physical { nic } = &mut l.kind else {
                 continue;
             };
@@ -587,14 +591,15 @@ impl Parser<'_, '_> {
             let digits =
                 l.id.strip_prefix("eth")
                     .filter(|n| n.bytes().all(|b| b.is_ascii_digit()));
-            *nic = match digits.map(str::parse::<u16>) {
-                Some(Ok(n)) => {
+            *nic = match digits.and_then(|d| crate::text::parse_dec(d, u16::MAX.into())) {
+                Some(n) => {
                     crate::warn!(
-                        "{}: {}: no hwaddress: taken as physical NIC {n} in bus order (from 0)",
+                        "{}: {}: no hwaddress: taken as physical NIC {} in bus order (from 0)",
                         self.file,
-                        l.id
+                        l.id,
+                        n
                     );
-                    NicMatch::Ordinal(n)
+                    NicMatch::Ordinal(n as u16)
                 }
                 _ => NicMatch::Name(text(&l.id).unwrap_or_default()),
             };
@@ -607,7 +612,7 @@ impl Parser<'_, '_> {
     #[inline(never)]
     fn cidr(&mut self, key: &str, s: &str, v6: Option<bool>) -> Res<(IpAddr, Option<u8>)> {
         let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
-        let Ok(addr) = a.parse::<IpAddr>() else {
+        let Some(addr) = parse_ip(a) else {
             return Err(self.bad(key, s, Problem::InvalidAddress));
         };
         if v6.is_some_and(|v6| v6 == addr.is_ipv4()) {

@@ -63,7 +63,7 @@ pub fn parse(normalized: &[u8], unescape: &mut [u8], file: &str) -> Result<MetaD
 /// must be 1-63 letters, digits or `-`, not starting or ending with `-`.
 pub fn hostname_from(s: &str) -> Option<Hostname> {
     let mut h = Hostname::new();
-    for c in s.trim().trim_end_matches('.').chars() {
+    for c in crate::text::trim(s).trim_end_matches('.').chars() {
         let c = if c == '_' || c == ' ' { '-' } else { c };
         h.push(c).ok()?;
     }

@@ -36,8 +36,8 @@ pub enum ReadError {
 impl core::fmt::Display for ReadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ReadError::Drive(e) => write!(f, "{e}"),
-            ReadError::Data(e) => write!(f, "{e}"),
+            ReadError::Drive(e) => core::fmt::Display::fmt(e, f),
+            ReadError::Data(e) => core::fmt::Display::fmt(e, f),
             ReadError::NotConfigDrive => {
                 f.write_str("no openstack/latest or dated version directory on the drive")
             }
@@ -188,7 +188,7 @@ pub fn read_json<'b>(
     let Some(n) = drive.read(path, document)? else {
         return Ok(None);
     };
-    let text = &document[..n];
+    let text = document.get(..n).unwrap_or_default();
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         crate::warn!("{path}: empty file, ignored");
         return Ok(None);

@@ -17,30 +17,19 @@
 use crate::error::{DataError, Problem};
 use crate::json::{self, Array, FieldPath, Object, Scalar, Shape, Stop, Value, WalkError};
 use crate::limits::*;
+use crate::log::Level;
 use crate::model::bond::{self, OptionType, OptionValue, ValueError};
 use crate::model::*;
 use crate::net::{
     IpAddr, IpCidr, Ipv4Addr, Ipv6Addr, Mac, MaskError, mask_to_prefix_v4, mask_to_prefix_v6,
 };
-use crate::text::{Quoted, Text, text};
+use crate::text::{Quoted, Text, text, trim};
 
-/// Physical link types clouds are known to send (cloud-init's list plus nova's and Ironic's).
-/// Any other type is physical too, with a warning.
-const KNOWN_PHYSICAL: &[&str] = &[
-    "phy",
-    "ethernet",
-    "physical",
-    "bridge",
-    "bgpovs",
-    "cascading",
-    "dvs",
-    "hw_veb",
-    "hyperv",
-    "ovs",
-    "tap",
-    "vhostuser",
-    "vif",
-];
+/// Physical link types clouds are known to send (cloud-init's list plus nova's and Ironic's),
+/// space-separated (a list of `&str` takes 16 bytes a word more). Any other type is physical
+/// too, with a warning.
+const KNOWN_PHYSICAL: &str =
+    "phy ethernet physical bridge bgpovs cascading dvs hw_veb hyperv ovs tap vhostuser vif";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Pass {
@@ -171,6 +160,14 @@ impl Parser<'_, '_> {
         self.fail(value, problem)
     }
 
+    /// Logs `file: path: msg` about the current path (one formatting site for all).
+    #[cold]
+    #[inline(never)]
+    fn note(&self, level: Level, msg: &str) {
+        let (file, path) = (self.file, self.path.as_str());
+        crate::log::log(level, format_args!("{file}: {path}: {msg}"));
+    }
+
     fn full(&mut self, f: Full) -> Stop {
         self.fail(
             None,
@@ -245,15 +242,13 @@ impl Parser<'_, '_> {
     }
 
     fn ip(&mut self, s: &str) -> Result<IpAddr, Stop> {
-        s.trim()
-            .parse()
-            .map_err(|_| self.fail(Some(s), Problem::InvalidAddress))
+        crate::net::parse_ip(trim(s)).ok_or_else(|| self.fail(Some(s), Problem::InvalidAddress))
     }
 
     fn prefix(&mut self, addr: &IpAddr, mask: &str) -> Result<u8, Stop> {
         let r = match addr {
-            IpAddr::V4(_) => mask_to_prefix_v4(mask.trim()),
-            IpAddr::V6(_) => mask_to_prefix_v6(mask.trim()),
+            IpAddr::V4(_) => mask_to_prefix_v4(trim(mask)),
+            IpAddr::V6(_) => mask_to_prefix_v6(trim(mask)),
         };
         r.map_err(|e| {
             let problem = if e == MaskError::NonContiguous {
@@ -266,7 +261,7 @@ impl Parser<'_, '_> {
     }
 
     fn link_ref(&mut self, id: &str) -> Result<LinkIdx, Stop> {
-        match self.cfg.links[self.base_links..]
+        match (self.cfg.links.get(self.base_links..).unwrap_or_default())
             .iter()
             .position(|l| l.id == id)
         {
@@ -306,15 +301,16 @@ impl Parser<'_, '_> {
         let links = &self.cfg.links;
         for (i, l) in links.iter().enumerate().skip(self.base_links) {
             let mut cur = i;
+            let kind = |i: usize| links.get(i).map(|l| &l.kind);
             for _ in 0..=links.len() {
-                match links[cur].kind {
-                    LinkKind::Vlan { parent, .. } if (parent as usize) < links.len() => {
+                match kind(cur) {
+                    Some(&LinkKind::Vlan { parent, .. }) if (parent as usize) < links.len() => {
                         cur = parent as usize
                     }
                     _ => break,
                 }
             }
-            if let LinkKind::Vlan { parent, .. } = links[cur].kind {
+            if let Some(&LinkKind::Vlan { parent, .. }) = kind(cur) {
                 let problem = if (parent as usize) < links.len() {
                     Problem::InvalidTopology
                 } else {
@@ -322,7 +318,7 @@ impl Parser<'_, '_> {
                 };
                 let mut path: Text<64> = Text::new();
                 let _ = core::fmt::Write::write_fmt(
-                    &mut path,
+                    path.as_mut_view(),
                     format_args!("links[{}].vlan_link", i - self.base_links),
                 );
                 return Err(DataError::new(self.file, &path, Some(&l.id), problem));
@@ -425,7 +421,7 @@ impl Object for LinkFields<'_, '_, '_> {
                 if let Some(n @ 1..68) = raw.mtu {
                     return Err(p.fail(
                         Some(
-                            crate::text::format::<8>(format_args!("{n}"))
+                            crate::text::format::<8>(format_args!("{}", u64::from(n)))
                                 .unwrap_or_default()
                                 .as_str(),
                         ),
@@ -440,18 +436,18 @@ impl Object for LinkFields<'_, '_, '_> {
             "bond_mode" => {
                 if let Some(s) = p.short(v)? {
                     raw.bond_mode = Some(
-                        BondMode::parse(s.trim())
+                        BondMode::parse(trim(&s))
                             .ok_or_else(|| p.fail(Some(&s), Problem::UnknownValue))?,
                     );
                 }
             }
-            k if is_bond_option(k) => match bond::find_option(&k[5..]) {
+            k if bond_key(k).is_some() => match bond_option(k) {
                 // Member references are read in the second pass.
-                Some(def) if bond::OPTIONS[def].ty == OptionType::Interface => v.skip()?,
-                Some(def) => {
+                Some((_, d)) if d.ty == OptionType::Interface => v.skip()?,
+                Some((def, d)) => {
                     let mut b = [0u8; 256];
                     if let Some(s) = p.string(v, &mut b, "MAX_JSON_STRING_BYTES")? {
-                        let value = bond::parse_value(bond::OPTIONS[def].ty, s).map_err(|e| {
+                        let value = bond::parse_value(d.ty, s).map_err(|e| {
                             let problem = match e {
                                 ValueError::OutOfRange { max } => Problem::OutOfRange {
                                     min: 0,
@@ -470,11 +466,7 @@ impl Object for LinkFields<'_, '_, '_> {
                     }
                 }
                 None => {
-                    crate::warn!(
-                        "{}: {}: unknown bond option, ignored",
-                        p.file,
-                        p.path.as_str()
-                    );
+                    p.note(Level::Warning, "unknown bond option, ignored");
                     v.skip()?
                 }
             },
@@ -485,11 +477,19 @@ impl Object for LinkFields<'_, '_, '_> {
     }
 }
 
-/// `bond_*` keys other than the mode and the member list (`bond-*` is accepted too).
-fn is_bond_option(k: &str) -> bool {
-    (k.starts_with("bond_") || k.starts_with("bond-"))
-        && k.len() > 5
-        && !matches!(&k[5..], "links" | "mode")
+/// The option name in a `bond_*` key other than the mode and the member list (`bond-*` is
+/// accepted too).
+fn bond_key(k: &str) -> Option<&str> {
+    let name = k
+        .strip_prefix("bond_")
+        .or_else(|| k.strip_prefix("bond-"))?;
+    (!name.is_empty() && !matches!(name, "links" | "mode")).then_some(name)
+}
+
+/// The option a `bond_*` key names: its index in [`bond::OPTIONS`] and its definition.
+fn bond_option(k: &str) -> Option<(usize, &'static bond::OptionDef)> {
+    let i = bond::find_option(bond_key(k)?)?;
+    Some((i, bond::OPTIONS.get(i)?))
 }
 
 impl Parser<'_, '_> {
@@ -498,7 +498,8 @@ impl Parser<'_, '_> {
         let Some(id) = raw.id else {
             return Err(self.fail_at("id", None, Problem::Missing));
         };
-        if self.cfg.links[self.base_links..].iter().any(|l| l.id == id) {
+        let ours = self.cfg.links.get(self.base_links..).unwrap_or_default();
+        if ours.iter().any(|l| l.id == id) {
             return Err(self.fail_at("id", Some(&id), Problem::Duplicate));
         }
         let ty = raw.ty.as_deref().unwrap_or("");
@@ -511,10 +512,9 @@ impl Parser<'_, '_> {
         let kind = match ty {
             "bond" => {
                 if raw.bond_mode.is_none() {
-                    crate::warn!(
-                        "{}: {}: bond without bond_mode; balance-rr (the kernel's default)",
-                        self.file,
-                        self.path.as_str()
+                    self.note(
+                        Level::Warning,
+                        "bond without bond_mode; balance-rr (the kernel's default)",
                     );
                 }
                 LinkKind::Bond {
@@ -534,7 +534,7 @@ impl Parser<'_, '_> {
                 }
             }
             _ => {
-                if !ty.is_empty() && !KNOWN_PHYSICAL.contains(&ty) {
+                if !ty.is_empty() && super::interfaces::find(ty, KNOWN_PHYSICAL).is_none() {
                     crate::warn!(
                         "{}: {}.type: {}: unknown link type, taken as physical",
                         self.file,
@@ -547,11 +547,7 @@ impl Parser<'_, '_> {
                     (None, Some(n)) => NicMatch::Name(n.clone()),
                     (None, None) => {
                         self.unmatched += 1;
-                        crate::warn!(
-                            "{}: {}: no MAC and no name; matched by bus order",
-                            self.file,
-                            self.path.as_str()
-                        );
+                        self.note(Level::Warning, "no MAC and no name; matched by bus order");
                         NicMatch::Ordinal(self.unmatched - 1)
                     }
                 };
@@ -570,10 +566,9 @@ impl Parser<'_, '_> {
             })
             .map_err(|e| self.full(e))?;
         if !is_bond && !raw.options.is_empty() {
-            crate::warn!(
-                "{}: {}: bond options on a link that is not a bond, ignored",
-                self.file,
-                self.path.as_str()
+            self.note(
+                Level::Warning,
+                "bond options on a link that is not a bond, ignored",
             );
             return Ok(());
         }
@@ -610,7 +605,9 @@ impl Object for LinkRefs<'_, '_, '_> {
                 if parent == me || p.cfg.link(parent).master.is_some() {
                     return Err(p.fail(Some(&parent_id), Problem::InvalidTopology));
                 }
-                if let LinkKind::Vlan { parent: slot, .. } = &mut p.cfg.links[me as usize].kind {
+                if let Some(LinkKind::Vlan { parent: slot, .. }) =
+                    p.cfg.links.get_mut(me as usize).map(|l| &mut l.kind)
+                {
                     *slot = parent;
                 }
             }
@@ -622,9 +619,7 @@ impl Object for LinkRefs<'_, '_, '_> {
                 p.want_array(s)?
             }
             (k, LinkKind::Bond { .. })
-                if is_bond_option(k)
-                    && bond::find_option(&k[5..])
-                        .is_some_and(|d| bond::OPTIONS[d].ty == OptionType::Interface) =>
+                if bond_option(k).is_some_and(|(_, d)| d.ty == OptionType::Interface) =>
             {
                 if let Some(want) = p.id(v)? {
                     // The primary is named by a member's id, `name` or MAC.
@@ -639,7 +634,7 @@ impl Object for LinkRefs<'_, '_, '_> {
                     let Some((slave, _)) = found else {
                         return Err(p.fail(Some(&want), Problem::DanglingReference));
                     };
-                    let def = bond::find_option(&k[5..]).unwrap_or_default() as u8;
+                    let def = bond_option(k).map_or(0, |(i, _)| i as u8);
                     p.cfg
                         .push_bond_option(BondOption {
                             bond: me,
@@ -675,7 +670,9 @@ impl Array for Members<'_, '_, '_> {
         if !l.is_physical() || l.master.is_some_and(|b| b != self.bond) {
             return Err(p.fail(Some(&id), Problem::InvalidTopology));
         }
-        p.cfg.links[slave as usize].master = Some(self.bond);
+        if let Some(l) = p.cfg.links.get_mut(slave as usize) {
+            l.master = Some(self.bond);
+        }
         p.path.reset(m);
         Ok(())
     }
@@ -775,7 +772,7 @@ impl Parser<'_, '_> {
             "" => return Err(self.fail_at("type", None, Problem::Missing)),
             other => return Err(self.fail_at("type", Some(other), Problem::UnknownValue)),
         };
-        let address = match raw.ip.as_deref().map(str::trim) {
+        let address = match raw.ip.as_deref().map(trim) {
             None | Some("") if kind == NetKind::Static => {
                 return Err(self.fail_at("ip_address", None, Problem::Missing));
             }
@@ -798,12 +795,7 @@ impl Parser<'_, '_> {
             })
             .map_err(|e| self.full(e))?;
         // A network-level `gateway` (a non-nova shape) is a default route.
-        if let Some(g) = raw
-            .gateway
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-        {
+        if let Some(g) = raw.gateway.as_deref().map(trim).filter(|g| !g.is_empty()) {
             let m = self.path.key("gateway");
             let gw = self.ip(g)?;
             if address.is_some_and(|a| a.is_ipv4() != gw.is_ipv4()) {
@@ -845,7 +837,7 @@ impl Parser<'_, '_> {
         if v4.is_some_and(|v4| v4 != addr.is_ipv4()) {
             return Err(self.fail(Some(ip), Problem::FamilyMismatch));
         }
-        let prefix = match (suffix, netmask.map(str::trim)) {
+        let prefix = match (suffix, netmask.map(trim)) {
             (Some(s), _) => self.prefix(&addr, s)?,
             (None, Some(mask)) if !mask.is_empty() => {
                 self.path.reset(m);
@@ -856,9 +848,10 @@ impl Parser<'_, '_> {
             (None, _) if !addr.is_ipv4() => 64,
             (None, _) => {
                 crate::warn!(
-                    "{}: {}: {addr} has no netmask; assuming /24 (as cloud-init does)",
+                    "{}: {}: {} has no netmask; assuming /24 (as cloud-init does)",
                     self.file,
-                    self.path.as_str()
+                    self.path.as_str(),
+                    crate::net::Ip(addr)
                 );
                 24
             }
@@ -1069,7 +1062,7 @@ impl Parser<'_, '_> {
         let addr = self
             .ip(a)
             .map_err(|_| self.fail(Some(&dest), Problem::InvalidAddress))?;
-        let prefix = match (suffix, raw.netmask.as_deref().map(str::trim)) {
+        let prefix = match (suffix, raw.netmask.as_deref().map(trim)) {
             (Some(s), _) => self.prefix(&addr, s)?,
             (None, Some(mask)) if !mask.is_empty() => {
                 self.path.reset(m);
@@ -1083,7 +1076,7 @@ impl Parser<'_, '_> {
         };
         self.path.reset(m);
         let dest = IpCidr { addr, prefix }.network();
-        let gateway = match raw.gateway.as_deref().map(str::trim) {
+        let gateway = match raw.gateway.as_deref().map(trim) {
             None | Some("") => None,
             Some(g) => {
                 let m = self.path.key("gateway");
@@ -1147,16 +1140,10 @@ impl Array for Services<'_, '_, '_> {
                     })
                     .map_err(|e| p.full(e))?;
             }
-            (Some("dns"), None) => crate::warn!(
-                "{}: {}: dns service without an address, ignored",
-                p.file,
-                p.path.as_str()
-            ),
-            _ => crate::debug!(
-                "{}: {}: not a dns service, ignored",
-                p.file,
-                p.path.as_str()
-            ),
+            (Some("dns"), None) => {
+                p.note(Level::Warning, "dns service without an address, ignored")
+            }
+            _ => p.note(Level::Debug, "not a dns service, ignored"),
         }
         p.path.reset(m);
         Ok(())
@@ -1190,12 +1177,12 @@ impl Object for ServiceFields<'_, '_, '_> {
 /// A non-negative decimal integer, as JSON numbers and numeric strings spell it.
 /// `1500.0` is accepted (some YAML-to-JSON tools emit floats); `1e3` and `-1` are not.
 fn parse_unsigned(s: &str) -> Option<u64> {
-    let s = s.trim();
+    let s = trim(s);
     let s = s.strip_suffix(".0").unwrap_or(s);
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    crate::text::parse_dec(s, u64::MAX)
 }
 
 /// A DNS name: labels of letters, digits, `-` and `_`, 1-63 bytes each, dots between.

@@ -17,7 +17,7 @@ pub fn render(cx: &mut Cx) {
     check_source(cx);
     let cfg = cx.cfg;
     cx.begin();
-    crate::plan::link_order(cfg, |i| link(cx, i));
+    crate::plan::link_order(cfg, &mut |i| link(cx, i));
     cx.commit(format_args!("configdrive"), 0o644);
 }
 

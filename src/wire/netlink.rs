@@ -104,12 +104,29 @@ const fn align4(n: usize) -> usize {
     (n + 3) & !3
 }
 
+// Readers and writers of fixed fields. Callers have checked the length; out of range they
+// read 0 or write nothing rather than panic (a panic site costs code and a location record).
+
 fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_ne_bytes([b[at], b[at + 1]])
+    let v = b.get(at..at + 2).and_then(|v| v.try_into().ok());
+    v.map_or(0, u16::from_ne_bytes)
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    let v = b.get(at..at + 4).and_then(|v| v.try_into().ok());
+    v.map_or(0, u32::from_ne_bytes)
+}
+
+/// `b[at..]`, or nothing.
+fn tail(b: &[u8], at: usize) -> &[u8] {
+    b.get(at..).unwrap_or_default()
+}
+
+/// Copies `v` into `d[range]`.
+fn set(d: &mut [u8], range: core::ops::Range<usize>, v: &[u8]) {
+    if let Some(d) = d.get_mut(range) {
+        d.iter_mut().zip(v).for_each(|(d, v)| *d = *v);
+    }
 }
 
 /// A netlink message (`struct nlmsghdr` and its payload) over a byte buffer.
@@ -165,7 +182,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
 impl<'a> Packet<&'a [u8]> {
     /// The body after the header, up to the announced length.
     pub fn payload(&self) -> &'a [u8] {
-        &self.buffer[field::PAYLOAD..self.length() as usize]
+        let b: &'a [u8] = self.buffer;
+        b.get(field::PAYLOAD..self.length() as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -192,7 +211,7 @@ impl<'a> Iterator for Messages<'a> {
         };
         let n = p.length() as usize;
         self.rest = rest.get(align4(n)..).unwrap_or(&[]);
-        Some(Ok(Packet::new_unchecked(&rest[..n])))
+        Some(Ok(Packet::new_unchecked(rest.get(..n).unwrap_or_default())))
     }
 }
 
@@ -222,7 +241,8 @@ impl<'a> Iterator for Attrs<'a> {
             return Some(Err(Error));
         }
         self.rest = rest.get(align4(n)..).unwrap_or(&[]);
-        Some(Ok((u16_at(rest, 2) & NLA_TYPE_MASK, &rest[4..n])))
+        let v = rest.get(4..n).unwrap_or_default();
+        Some(Ok((u16_at(rest, 2) & NLA_TYPE_MASK, v)))
     }
 }
 
@@ -233,7 +253,7 @@ fn get_u32(v: &[u8]) -> Result<u32> {
 /// A string attribute: UTF-8, NUL-terminated (trailing NULs dropped).
 fn get_str(v: &[u8]) -> Result<&str> {
     let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
-    core::str::from_utf8(&v[..end]).map_err(|_| Error)
+    core::str::from_utf8(v.get(..end).unwrap_or_default()).map_err(|_| Error)
 }
 
 /// An address attribute: 4 bytes IPv4, 16 bytes IPv6.
@@ -294,7 +314,7 @@ impl<'a> Emitter<'a> {
         match self.buf.get_mut(self.len..end) {
             Some(d) if !self.full => {
                 d.fill(0);
-                d[..b.len()].copy_from_slice(b);
+                set(d, 0..b.len(), b);
                 self.len = end;
             }
             _ => self.full = true,
@@ -306,18 +326,16 @@ impl<'a> Emitter<'a> {
         let n = self.len - at;
         let (b4, b2) = ((n as u32).to_ne_bytes(), (n as u16).to_ne_bytes());
         let b: &[u8] = if wide { &b4 } else { &b2 };
-        if let Some(d) = self.buf.get_mut(at..at + b.len()) {
-            d.copy_from_slice(b);
-        }
+        set(self.buf, at..at + b.len(), b);
     }
 
     /// Starts a message; [`Emitter::end`] fills in its length.
     pub fn begin(&mut self, kind: u16, flags: u16, seq: u32) {
         self.msg = self.len;
         let mut h = [0u8; HEADER_LEN];
-        h[field::TYPE].copy_from_slice(&kind.to_ne_bytes());
-        h[field::FLAGS].copy_from_slice(&flags.to_ne_bytes());
-        h[field::SEQ].copy_from_slice(&seq.to_ne_bytes());
+        set(&mut h, field::TYPE, &kind.to_ne_bytes());
+        set(&mut h, field::FLAGS, &flags.to_ne_bytes());
+        set(&mut h, field::SEQ, &seq.to_ne_bytes());
         self.put(&h);
     }
     pub fn end(&mut self) {
@@ -411,7 +429,7 @@ impl<'a> LinkRepr<'a> {
             change: u32_at(b, 12),
             ..LinkRepr::default()
         };
-        for a in Attrs::new(&b[16..]) {
+        for a in Attrs::new(tail(b, 16)) {
             let (k, v) = a?;
             match k {
                 IFLA_IFNAME => r.name = Some(get_str(v)?),
@@ -441,10 +459,10 @@ impl<'a> LinkRepr<'a> {
 
     pub fn emit(&self, e: &mut Emitter) {
         let mut h = [0u8; 16];
-        h[2..4].copy_from_slice(&self.arp_type.to_ne_bytes());
-        h[4..8].copy_from_slice(&self.index.to_ne_bytes());
-        h[8..12].copy_from_slice(&self.flags.to_ne_bytes());
-        h[12..16].copy_from_slice(&self.change.to_ne_bytes());
+        set(&mut h, 2..4, &self.arp_type.to_ne_bytes());
+        set(&mut h, 4..8, &self.index.to_ne_bytes());
+        set(&mut h, 8..12, &self.flags.to_ne_bytes());
+        set(&mut h, 12..16, &self.change.to_ne_bytes());
         e.put(&h);
         if let Some(n) = self.name {
             e.str(IFLA_IFNAME, n);
@@ -513,7 +531,7 @@ impl AddrRepr {
             index: u32_at(b, 4),
             ..AddrRepr::default()
         };
-        for a in Attrs::new(&b[8..]) {
+        for a in Attrs::new(tail(b, 8)) {
             let (k, v) = a?;
             match k {
                 IFA_ADDRESS => r.address = Some(get_ip(v)?),
@@ -578,7 +596,7 @@ impl RouteRepr {
             flags: u32_at(b, 8),
             ..RouteRepr::default()
         };
-        for a in Attrs::new(&b[12..]) {
+        for a in Attrs::new(tail(b, 12)) {
             let (k, v) = a?;
             match k {
                 RTA_DST => r.dst = Some(get_ip(v)?),
