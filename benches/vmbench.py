@@ -12,8 +12,12 @@ so there is no in-kernel `ip=` to compare with. The peers here are a busybox `ip
 (one process per operation, what a hand-written initramfs hook does; dracut's
 network-legacy `ifup` does the same with iproute2) and klibc's `ipconfig` from Debian's
 package, the tool initramfs-tools' `configure_networking` runs for `IP=`/`ip=` (it does one
-interface's IPv4 address and default route: a subset of the sample drive). The boots of real
-dracut and initramfs-tools images are not measured yet: see real_image_variants().
+interface's IPv4 address and default route: a subset of the sample drive).
+
+The real images (row 6c): Debian's dracut and initramfs-tools images as the VM harness's
+real-generator tests build them (ROOTS), booted with a stopwatch as the first process
+(guest/bench-init.c) that execs the image's own /init: ours from the drive against each
+generator's own static `ip=` on the same image, kernel, NIC and disk (_real_boots).
 """
 
 import json
@@ -106,26 +110,93 @@ CLOCK_ARGS = {"icount": ["-icount", "shift=0"], "real": []}[CLOCK]
 VLAN_CLOCK_ARGS = {"icount": ["-icount", "shift=0,sleep=off"], "real": []}[CLOCK]
 
 
-def real_image_variants():
-    """HOOK (not done yet): boots of real initramfs images, to be added to the boot row once
-    the dracut and initramfs-tools images of tests/vm land. Return a list of
-    (name, initrd, kernel_cmdline) to boot like the variants above; each needs:
-      - the image built by the generator itself (dracut with network-legacy and our module;
-        mkinitramfs with our hook) for the cached kernel (vmlib.kernel());
-      - the peer's own static configuration on the kernel command line, on the sample
-        drive's first NIC: dracut `ip=192.0.2.10::192.0.2.1:255.255.255.0:demo-guest:eth0:none
-        rd.neednet=1 rd.configdrive=0`, initramfs-tools `ip=` (its IP=) with the same value
-        and `rd.configdrive=0`; ours: the same image without those, with the sample drive's
-        ISO attached as in the variants above;
-      - a mark when the addresses are configured, from inside the image: a hook at the
-        image's earliest point (dracut `cmdline` hook, initramfs-tools `init-top` script)
-        that starts a loop polling `ip -o addr show dev eth0` every 10 ms and, when
-        192.0.2.10 appears, writes `bench: end <name> 0` to /dev/kmsg and prints `marks`
-        (LIB) on the console, then powers the VM off (`poweroff -f`) so the boot ends;
-      - the same NICs and disk as boot_variant() gives.
-    The boot loop in run() times them like the others (init → end mark) with no other change.
-    """
-    return []
+# --- real initramfs images -------------------------------------------------------------------
+
+# The images the VM harness's real-generator tests boot (tests/vm's roots.sh, being moved into
+# tests/vm/gen): Debian bookworm's dracut (systemd, network-legacy, our module installed by
+# dracut/install.sh and enabled as the README says) and initramfs-tools (our hook), both made
+# by the generator itself for the cached kernel. BENCH_VM_ROOTS: where they are.
+ROOTS = os.environ.get("BENCH_VM_ROOTS", "/var/cache/configdrive-net-vm/roots")
+REAL_ADDR, REAL_GW = "192.0.2.10", "192.0.2.1"
+REAL_IP = f"{REAL_ADDR}::{REAL_GW}:255.255.255.0:demo-guest:eth0"
+# Every variant: eth0 by name (net.ifnames=0: the peers' ip= names its interface), the
+# stopwatch (guest/bench-init.c) as the first process, and the address and gateway it waits
+# for. A root that never appears: each boot ends when the stopwatch powers the VM off.
+REAL_COMMON = f"net.ifnames=0 rdinit=/bench/init bench.addr={REAL_ADDR} bench.gw={REAL_GW}"
+# (name, image, kernel command line, what configures eth0)
+REAL_VARIANTS = [
+    ("dracut-ours", "dracut", "rd.shell=0 rd.emergency=poweroff root=LABEL=bench-none",
+     "our dracut module from the drive (eth0 only)"),
+    ("dracut-ip", "dracut", f"rd.shell=0 rd.emergency=poweroff root=LABEL=bench-none "
+     f"rd.configdrive=0 rd.neednet=1 ip={REAL_IP}:none", "dracut's network-legacy, `ip=`"),
+    # initramfs-tools configures `IP=` when a network root needs it (configure_networking,
+    # from the nbd/nfs boot scripts): an NBD root that does not exist asks for it.
+    ("itools-ours", "itools", "root=/dev/nbd0 nbdroot=192.0.2.1,root",
+     "our initramfs-tools script from the drive (eth0 only)"),
+    ("itools-ip", "itools", f"root=/dev/nbd0 nbdroot=192.0.2.1,root rd.configdrive=0 "
+     f"ip={REAL_IP}:off", "initramfs-tools' configure_networking (klibc ipconfig), `IP=`"),
+]
+
+
+def real_images(k):
+    """{image: path} of the real images for kernel `k`, or the reason they cannot be used."""
+    imgs = {}
+    for g in ("dracut", "itools"):
+        p = os.path.join(ROOTS, f"{g}.img")
+        if not os.path.exists(p):
+            return f"no {p} (built by the VM harness's roots.sh)"
+        if not os.path.isdir(os.path.join(ROOTS, g, "usr", "lib", "modules", k.kver)):
+            return f"{ROOTS}/{g} is not made for kernel {k.kver}"
+        imgs[g] = p
+    return imgs
+
+
+def _stopwatch(work):
+    """guest/bench-init.c, built static."""
+    out = os.path.join(work, "bench-init")
+    if not os.path.exists(out):
+        vmlib.run(["gcc", "-static", "-Os", "-o", out, os.path.join(HERE, "guest", "bench-init.c")])
+    return out
+
+
+def _real_boots(k, quick, work, logs, image2):
+    """Boots of the real images: /init starts -> eth0's address and default route are there
+    (the stopwatch's two kernel-log lines), ours from the drive against each generator's
+    own static configuration on the kernel command line, same image, kernel, NIC and disk."""
+    imgs = real_images(k)
+    if isinstance(imgs, str):
+        return {"skipped": imgs}
+    rounds = int(os.environ.get("BENCH_VM_REAL_ROUNDS", "2"))
+    t = os.path.join(work, "vm-real-overlay")
+    os.makedirs(os.path.join(t, "bench"))
+    os.makedirs(os.path.join(t, "usr", "sbin"))
+    vmlib._copy(_stopwatch(work), t, "/bench/init")
+    vmlib._copy(vmlib.BINARY, t, "/usr/sbin/configdrive-net")  # the binary under test
+    ov = vmlib.cpio(t, os.path.join(work, "vm-real.cpio"))
+    initrd = {}
+    for g, p in imgs.items():
+        # The kernel reads an uncompressed archive after a compressed one only at an offset
+        # that is a multiple of 4 (zero bytes in between are skipped).
+        pad = os.path.join(work, f"vm-real-{g}.pad")
+        with open(pad, "wb") as f:
+            f.write(b"\0" * (-os.path.getsize(p) % 4))
+        initrd[g] = vmlib.concat(os.path.join(work, f"vm-real-{g}.img"), [p, pad, ov])
+    args = list(CLOCK_ARGS) + vmlib.nic(SAMPLE_MACS[0], 0, ipv6=False) + vmlib.disk(image2)
+    times = {v: [] for v, _, _, _ in REAL_VARIANTS}
+    for r in range(rounds):
+        for v, g, append, _ in REAL_VARIANTS:
+            log = os.path.join(logs, f"real-{v}-{r}.log")
+            res = vmlib.run_vm(vmlib.qemu_cmd(k, initrd[g], args, mem=1024,
+                                              append=f"{REAL_COMMON} {append}"),
+                               log, timeout=300, marks=[r"bench: configured"])
+            m = dict((w, float(x)) for x, w in
+                     re.findall(r"^\[ *([0-9]+\.[0-9]+)\] bench: (init|configured)$", res.text, re.M))
+            if "init" not in m or "configured" not in m:
+                _fail(f"real image boot {v}", res, log)
+            times[v].append((m["configured"] - m["init"]) * 1e3)
+            vmlib.log(f"boot {v}: /init -> configured {times[v][-1]:.0f} ms")
+    return {"rounds": rounds, "times": {v: stats(x) for v, x in times.items()},
+            "what": {v: w for v, _, _, w in REAL_VARIANTS}, "roots": ROOTS}
 
 
 def _check_pnp(k):
@@ -227,7 +298,6 @@ def _boot(k, quick, work, debs_root, base, logs):
         return vmlib.concat(os.path.join(work, f"vm-{name}.initrd"), [base, ov, ov2])
 
     variants = [(v, initrd(v, boot_test(v)), "") for v in VARIANTS]
-    variants += real_image_variants()
     boot = {v: [] for v, _, _ in variants}
     kernel_start = {v: [] for v, _, _ in variants}
     cold = {v: [] for v, _, _ in variants}  # the configuring step of those boots
@@ -273,7 +343,11 @@ def _boot(k, quick, work, debs_root, base, logs):
             _fail(f"steps: {v} left {n} global addresses, expected {VARIANTS[v][1]}", res, log)
     if any(len(x) != step_rounds for x in step.values()):
         _fail(f"steps: runs {[(v, len(x)) for v, x in step.items()]}", res, log)
-    return {"rounds": rounds, "boot": {v: stats(x) for v, x in boot.items()},
+    if quick:
+        real = {"skipped": "--quick (about 2.5 min of host time per boot under -icount)"}
+    else:
+        real = _real_boots(k, quick, work, logs, image2)
+    return {"rounds": rounds, "boot": {v: stats(x) for v, x in boot.items()}, "real": real,
             "kernel_start": {v: stats(x) for v, x in kernel_start.items()},
             "cold": {v: stats(x) for v, x in cold.items()},
             "step": {v: stats(x) for v, x in step.items()}, "step_rounds": step_rounds}
