@@ -629,11 +629,17 @@ def v_rows(v):
         split = (f"; at full size the kernel's (system) time {ms(full['sys']['median'])}, ours "
                  f"(user) {ms(full['user']['median'])}") if "sys" in full and "user" in full else ""
         vclock = clock.replace("idle time at host time", "idle time too")
+        batch, bratio = "—", ""
+        if "batch" in x:
+            bt = [x["batch"][str(n)]["median"] for n in x["sizes"]]
+            batch = ("iproute2 `ip -batch` of the same links, ups and addresses (one process): "
+                     + " / ".join(ms(a) for a in bt))
+            bratio = f"; `ip -batch` ÷ ours at full size: {ratio(bt[-1], t[-1])}"
         rows.append([f"5c. Scale, VM (Debian {x['kver']}, QEMU TCG, 1 vCPU, {vclock}): "
                      f"{'/'.join(map(str, x['sizes']))} VLANs on one NIC, each up with an address, "
                      f"median of {x['rounds']}",
-                     " / ".join(ms(a) for a in t) + split, "—",
-                     f"full ÷ quarter: {grow:.2f}; last ÷ second quarter: {lin:.2f}",
+                     " / ".join(ms(a) for a in t) + split, batch,
+                     f"full ÷ quarter: {grow:.2f}; last ÷ second quarter: {lin:.2f}" + bratio,
                      f"linear (≤ {LINEAR_MAX}), full ≤ 50 ms",
                      f"linear: {verdict(lin <= LINEAR_MAX)}; ≤ 50 ms: {verdict(fast)}"
                      + ("" if fast or proc is None else
@@ -659,7 +665,6 @@ def v_rows(v):
                      f"({ratio(med(c, 'klibc'), med(c, 'ours-eth0'))})",
                      "faster than dracut `ip=` and initramfs-tools `IP=`",
                      verdict(ok) + " against these two (same minimal initramfs); real images: 6c"])
-        rows.append(real_row(b.get("real", {}), clock))
         x = b["step"]
         rows.append([f"6b. Boot, VM: the configuring step alone, {b['step_rounds']} runs each in "
                      f"one boot ({clock})",
@@ -668,6 +673,7 @@ def v_rows(v):
                      f"one fork+exec of `true`: {ms(med(x, 'true'))}",
                      f"script: {ratio(med(x, 'script'), med(x, 'ours'))}; klibc: "
                      f"{ratio(med(x, 'klibc'), med(x, 'ours-eth0'))}", "—", "—"])
+        rows.append(real_row(b.get("real", {}), clock))
     return rows
 
 

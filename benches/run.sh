@@ -2,7 +2,10 @@
 # The benchmark: configdrive-net against its peers, measured in one run, printed as one
 # markdown table (README "Benchmarks"; target/bench/table.md, samples in results.json).
 #   sudo benches/run.sh [--quick] [--only size,render,apply,scale,vm]
-# --quick: few runs each, a sanity check of the script rather than figures (~5 min).
+# --quick: few runs each, a sanity check of the script rather than figures (~5 min), without
+# the boots of the real dracut and initramfs-tools images (row 6c: those images are the VM
+# harness's, from BENCH_VM_ROOTS, default /var/cache/configdrive-net-vm/roots; missing, the row
+# says "not measured"). A full run takes about 25 min on 2 cores.
 # Needs root (network namespaces, private mounts). Installs what is missing first: the test
 # suite's packages (tests/setup) and the VM harness's (tests/vm/setup); glean 1.25.1 from
 # PyPI into a venv under target/bench-venv; the peers' Debian packages are downloaded into
