@@ -166,7 +166,7 @@ def _real_boots(k, quick, work, logs, image2):
     imgs = real_images(k)
     if isinstance(imgs, str):
         return {"skipped": imgs}
-    rounds = int(os.environ.get("BENCH_VM_REAL_ROUNDS", "2"))
+    rounds = int(os.environ.get("BENCH_VM_REAL_ROUNDS", "3"))
     t = os.path.join(work, "vm-real-overlay")
     os.makedirs(os.path.join(t, "bench"))
     os.makedirs(os.path.join(t, "usr", "sbin"))
