@@ -544,26 +544,30 @@ def table(res, quick):
     if "size" in res:
         s = res["size"]
         ours = s["ours"]
-        peers = []
+        peers, ratios = [], []
         for name, parts in s["peers"].items():
             t = sum(parts)
-            peers.append(f"{name}: {kib(t)} ({ratio(t, ours)})")
+            peers.append(f"{name}: {kib(t)}")
+            ratios.append(f"{name.split()[0]}: {ratio(t, ours)}")
         over = ours - GOAL_SIZE
+        v = s.get("versions", {})
+        if v:
+            peers.append("Debian's " + ", ".join(f"{k} {v[k]}" for k in ("klibc-utils", "busybox-static",
+                                                                         "systemd") if k in v))
         rows.append(["1. Binary size, stripped",
                      f"{kib(ours)} ({ours} B)" + (f"; over the goal by {kib(over)}" if over > 0 else ""),
-                     "; ".join(peers), "≤ 96 KiB", verdict(ours <= GOAL_SIZE)])
+                     "; ".join(peers), "; ".join(ratios), "≤ 96 KiB", verdict(ours <= GOAL_SIZE)])
     if "apply" in res and "render" in res:
         a, r = res["apply"], res["render"]
         rows.append(["2a. Peak RSS of `apply` (sample drive, 2 veth NICs)",
                      f"{a['rss_ours']} KiB",
-                     f"iproute2 `ip -batch` (the 20 `ip` operations of row 4): {a['rss_batch']} KiB "
-                     f"({ratio(a['rss_batch'], a['rss_ours'])})",
-                     "≤ 256 KiB", verdict(a["rss_ours"] <= GOAL_RSS_KIB)])
+                     f"iproute2 `ip -batch` (the 20 `ip` operations of row 4): {a['rss_batch']} KiB",
+                     ratio(a["rss_batch"], a["rss_ours"]), "≤ 256 KiB", verdict(a["rss_ours"] <= GOAL_RSS_KIB)])
         g = max(r["rss_glean"].values())
         rows.append([f"2b. Peak RSS of `render` ({r['case']}, all 5 formats)",
                      f"{r['rss_ours']} KiB",
-                     f"glean (Python, largest of its 4 formats): {g} KiB ({ratio(g, r['rss_ours'])})",
-                     "≤ 256 KiB", verdict(r["rss_ours"] <= GOAL_RSS_KIB)])
+                     f"glean (Python, largest of its 4 formats): {g} KiB",
+                     ratio(g, r["rss_ours"]), "≤ 256 KiB", verdict(r["rss_ours"] <= GOAL_RSS_KIB)])
     if "render" in res:
         r = res["render"]
         gs, os_, oa = r["glean_set"], r["ours_set"], r["ours_all"]
@@ -694,6 +698,8 @@ def real_row(r, clock):
         return f"{ms(med(v))} (min {ms(t[v]['min'])})"
 
     ok = med("dracut-ip") > med("dracut-ours") and med("itools-ip") > med("itools-ours")
+    if r.get("versions"):
+        what += " (" + ", ".join(f"{k} {x}" for k, x in r["versions"].items()) + ")"
     return [what + f", median of {r['rounds']} boots each ({clock}); eth0 only, from the drive",
             f"dracut: {cell('dracut-ours')}; initramfs-tools: {cell('itools-ours')}",
             f"dracut `ip=` (network-legacy): {cell('dracut-ip')}; initramfs-tools `IP=` "
@@ -714,7 +720,17 @@ def main():
     ap.add_argument("--only", default=",".join(PARTS), help="parts: " + ",".join(PARTS))
     ap.add_argument("--out", default=os.path.join(REPO, "target", "bench"))
     ap.add_argument("--command", default="sudo benches/run.sh", help=argparse.SUPPRESS)
+    ap.add_argument("--table", metavar="RESULTS_JSON",
+                    help="print the table of an earlier run's results.json (nothing is measured)")
     a = ap.parse_args()
+    if a.table:
+        res = json.load(open(a.table))
+        # JSON keeps the scale rows' fractions (1..4) as strings.
+        for k, v in res.get("scale", {}).items():
+            if isinstance(v, dict) and all(f.isdigit() for f in v):
+                res["scale"][k] = {int(f): x for f, x in v.items()}
+        print(table(res, res["command"].endswith("--quick")), end="")
+        return
     parts = a.only.split(",")
     if any(p not in PARTS for p in parts):
         ap.error(f"--only: parts are {', '.join(PARTS)}")

@@ -196,7 +196,19 @@ def _real_boots(k, quick, work, logs, image2):
             times[v].append((m["configured"] - m["init"]) * 1e3)
             vmlib.log(f"boot {v}: /init -> configured {times[v][-1]:.0f} ms")
     return {"rounds": rounds, "times": {v: stats(x) for v, x in times.items()},
-            "what": {v: w for v, _, _, w in REAL_VARIANTS}, "roots": ROOTS}
+            "what": {v: w for v, _, _, w in REAL_VARIANTS}, "roots": ROOTS,
+            "versions": {p: _version(g, p) for g, p in (("dracut", "dracut"),
+                                                        ("itools", "initramfs-tools"))}}
+
+
+def _version(root, package):
+    """A package's version in one of the images' systems (its dpkg status)."""
+    try:
+        text = open(os.path.join(ROOTS, root, "var", "lib", "dpkg", "status")).read()
+    except OSError:
+        return "?"
+    m = re.search(rf"^Package: {re.escape(package)}\n(?:[^\n]+\n)*?Version: (\S+)", text, re.M)
+    return m.group(1) if m else "?"
 
 
 def _check_pnp(k):
