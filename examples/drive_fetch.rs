@@ -1,4 +1,4 @@
-//! For tests/bench-drive.sh: opens a drive image N times and fetches
+//! For benches/drive.sh: opens a drive image N times and fetches
 //! openstack/latest/network_data.json and meta_data.json, then prints the reads made and
 //! bytes read (counted by the reader's own `Image`) and the mean time per open + fetch.
 //!

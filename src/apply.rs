@@ -263,6 +263,7 @@ impl Run<'_> {
     }
 
     /// Marks the addresses and routes that are already there (one dump of each, every family).
+    /// Each dumped entry is compared only with the configured ones of its key (index.rs).
     fn read_existing(&mut self) {
         let mut idx = [0u32; MAX_LINKS];
         for (l, i) in idx.iter_mut().enumerate().take(self.cfg.links.len()) {
@@ -270,28 +271,48 @@ impl Run<'_> {
         }
         let cfg = self.cfg;
         let (have_addr, have_route) = (&mut self.have_addr, &mut self.have_route);
+        let link_index = |l: LinkIdx| idx.get(l as usize).copied().unwrap_or(0);
+        let mut ix = Index::new();
+        for (i, n) in cfg.networks.iter().enumerate() {
+            if let Some(c) = n.address {
+                ix.insert(key(link_index(n.link), Some(c.addr), c.prefix), i);
+            }
+        }
         let r = self.nl.dump(RTM_GETADDR, &mut |b| {
             let Ok(a) = AddrRepr::parse(b) else { return };
-            for (n, have) in cfg.networks.iter().zip(have_addr.iter_mut()) {
+            let addr = a.local.or(a.address);
+            ix.candidates(key(a.index, addr, a.prefix_len), &mut |i| {
+                let (Some(n), Some(have)) = (cfg.networks.get(i), have_addr.get_mut(i)) else {
+                    return;
+                };
                 if let Some(c) = n.address
-                    && idx.get(n.link as usize) == Some(&a.index)
+                    && link_index(n.link) == a.index
                     && c.prefix == a.prefix_len
-                    && Some(c.addr) == a.local.or(a.address)
+                    && Some(c.addr) == addr
                 {
                     *have = true;
                 }
-            }
+            });
         });
+        let mut ix = Index::new();
+        for (i, c) in cfg.routes.iter().enumerate() {
+            let d = c.dest;
+            let dst = (d.prefix > 0).then_some(d.addr);
+            ix.insert(key(link_index(c.link), dst, d.prefix), i);
+        }
         let r = r.and_then(|_| {
             self.nl.dump(RTM_GETROUTE, &mut |b| {
                 let Ok(r) = RouteRepr::parse(b) else { return };
-                if r.table != RT_TABLE_MAIN {
+                let (Some(oif), true) = (r.oif, r.table == RT_TABLE_MAIN) else {
                     return;
-                }
-                for (c, have) in cfg.routes.iter().zip(have_route.iter_mut()) {
+                };
+                let dst = if r.dst_len > 0 { r.dst } else { None };
+                ix.candidates(key(oif, dst, r.dst_len), &mut |i| {
+                    let (Some(c), Some(have)) = (cfg.routes.get(i), have_route.get_mut(i)) else {
+                        return;
+                    };
                     let d = c.dest;
-                    if r.oif.is_some()
-                        && r.oif == idx.get(c.link as usize).copied()
+                    if oif == link_index(c.link)
                         && (r.family == AF_INET) == d.is_ipv4()
                         && r.dst_len == d.prefix
                         && (d.prefix == 0 || r.dst == Some(d.addr))
@@ -300,7 +321,7 @@ impl Run<'_> {
                     {
                         *have = true;
                     }
-                }
+                });
             })
         });
         if let Err(e) = r {
@@ -621,6 +642,9 @@ fn kill(dead: &mut [bool], l: LinkIdx) {
         *d = true;
     }
 }
+
+mod index;
+use index::{Index, key};
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 # from a config drive ISO (genisoimage with nova's flags) and from a 64 MiB VFAT image
 # (mkfs.vfat + mcopy), as the readers see it (their own counters) and as the kernel sees a
 # whole `plan` run (strace, when installed).
-# Usage: tests/bench-drive.sh [CORPUS_CASE_DIR] [ITERATIONS]
+# Usage: benches/drive.sh [CORPUS_CASE_DIR] [ITERATIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=$PWD/tests/corpus
