@@ -3,75 +3,22 @@
 //! inside `unshare -u`; resolv.conf goes to a temporary path. Needs root: without it every
 //! test says so and passes vacuously (tests/run runs them as root).
 
+mod netns;
+
+use netns::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_configdrive-net");
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample-drive");
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")))
-        .unwrap_or(false)
+/// What these tests add to the shared namespace: a scratch resolv.conf, and `apply` in a
+/// fresh UTS namespace whose hostname is set first.
+trait ApplyNs {
+    fn resolv(&self) -> PathBuf;
+    fn apply_cmd(&self, drive: &Path, hostname: &str, extra: &[&str]) -> Command;
+    fn apply(&self, drive: &Path, extra: &[&str]) -> Output;
 }
 
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
-
-/// A throwaway network namespace with a scratch directory; both removed on drop.
-struct Ns {
-    name: String,
-    dir: PathBuf,
-}
-
-impl Ns {
-    fn new(tag: &str) -> Option<Ns> {
-        if !is_root() {
-            eprintln!("not root: namespace test {tag} skipped");
-            return None;
-        }
-        let name = format!("cdn-{tag}-{}", std::process::id());
-        let dir = std::env::temp_dir().join(&name);
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        run(Command::new("ip").args(["netns", "add", &name]));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("cmdline"), "BOOT_IMAGE=/vmlinuz ro quiet\n").unwrap();
-        let ns = Ns { name, dir };
-        // Duplicate address detection would make IPv6 address flags change under the
-        // idempotency comparison; it has nothing to detect between two veth ends.
-        ns.sh("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0");
-        Some(ns)
-    }
-
-    /// Runs a shell script in the namespace; it must succeed. Returns its stdout.
-    fn sh(&self, script: &str) -> String {
-        text(
-            &run(Command::new("ip").args(["netns", "exec", &self.name, "sh", "-ec", script]))
-                .stdout,
-        )
-    }
-
-    /// A veth pair: `name` with `mac` (the NIC under test), and its peer, up, so the NIC
-    /// has a carrier.
-    fn nic(&self, name: &str, mac: &str) {
-        self.sh(&format!(
-            "ip link add name {name} address {mac} type veth peer name {name}p
-             ip link set dev {name}p up"
-        ));
-    }
-
-    fn write_drive(&self, network_data: &str) -> PathBuf {
-        let d = self.dir.join("drive/openstack/latest");
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("network_data.json"), network_data).unwrap();
-        self.dir.join("drive")
-    }
-
+impl ApplyNs for Ns {
     fn resolv(&self) -> PathBuf {
         self.dir.join("resolv.conf")
     }
@@ -95,43 +42,6 @@ impl Ns {
     fn apply(&self, drive: &Path, extra: &[&str]) -> Output {
         self.apply_cmd(drive, "before", extra).output().unwrap()
     }
-
-    /// Everything `ip -j` says about the namespace's links, addresses and routes, once it
-    /// has stopped changing (link operational state settles asynchronously after "up").
-    fn snapshot(&self) -> String {
-        let script = "ip -j link; ip -j addr; ip -j route show table all; \
-                      ip -j -6 route show table all; \
-                      cat /proc/sys/net/ipv6/conf/*/accept_ra /proc/sys/net/ipv6/conf/*/autoconf";
-        let mut last = self.sh(script);
-        for _ in 0..50 {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = self.sh(script);
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
-        panic!("namespace state did not settle");
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn run(c: &mut Command) -> Output {
-    let o = c.output().unwrap();
-    assert!(o.status.success(), "{c:?}: {}", text(&o.stderr));
-    o
-}
-
-fn stderr(o: &Output) -> String {
-    text(&o.stderr)
 }
 
 /// The sample drive's two NICs (its MACs: the first written upper-case in the drive).
@@ -248,7 +158,7 @@ const TWO_NICS: &str = r#"{
 fn a_missing_nic_is_skipped_after_the_timeout_and_the_rest_configured() {
     let Some(ns) = Ns::new("missing") else { return };
     ns.nic("n0", "02:cd:00:00:01:01");
-    let drive = ns.write_drive(TWO_NICS);
+    let drive = ns.write_drive("d", TWO_NICS);
     let t = Instant::now();
     let o = ns.apply(&drive, &["--timeout", "2"]);
     let took = t.elapsed();
@@ -278,7 +188,7 @@ fn the_timeout_comes_from_the_kernel_command_line() {
         "ro rd.configdrive.timeout=1 quiet\n",
     )
     .unwrap();
-    let drive = ns.write_drive(TWO_NICS);
+    let drive = ns.write_drive("d", TWO_NICS);
     let t = Instant::now();
     let o = ns.apply(&drive, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -291,7 +201,7 @@ fn the_timeout_comes_from_the_kernel_command_line() {
 fn a_nic_that_appears_during_the_wait_is_configured() {
     let Some(ns) = Ns::new("late") else { return };
     ns.nic("n0", "02:cd:00:00:01:01");
-    let drive = ns.write_drive(TWO_NICS);
+    let drive = ns.write_drive("d", TWO_NICS);
     let t = Instant::now();
     let child = ns
         .apply_cmd(&drive, "before", &["--timeout", "30"])
@@ -354,6 +264,7 @@ fn a_refused_address_carries_the_kernels_message() {
     ns.nic("n0", "02:cd:00:00:01:01");
     ns.sh("sysctl -qw net.ipv6.conf.n0.disable_ipv6=1");
     let drive = ns.write_drive(
+        "d",
         r#"{"links": [{"id": "x", "type": "phy", "ethernet_mac_address": "02:cd:00:00:01:01"}],
             "networks": [{"id": "v6", "type": "ipv6", "link": "x", "ip_address": "2001:db8::7",
                           "netmask": "64"},
@@ -391,6 +302,7 @@ fn a_bond_the_kernel_refuses_takes_its_dependents_with_it() {
     }
     sample_nics(&ns);
     let drive = ns.write_drive(
+        "d",
         r#"{"links": [
              {"id": "a", "type": "phy", "ethernet_mac_address": "02:cd:00:00:00:01", "mtu": 9000},
              {"id": "b", "type": "phy", "ethernet_mac_address": "02:cd:00:00:00:02", "mtu": 9000},
@@ -481,6 +393,7 @@ fn two_default_routes_get_metrics_and_slaac_gets_its_sysctls() {
     ns.nic("n1", "02:cd:00:00:02:02");
     ns.sh("sysctl -qw net.ipv6.conf.n1.accept_ra=0 net.ipv6.conf.n1.autoconf=0");
     let drive = ns.write_drive(
+        "d",
         r#"{"links": [{"id": "a", "type": "phy", "ethernet_mac_address": "02:cd:00:00:02:01"},
                       {"id": "b", "type": "phy", "ethernet_mac_address": "02:cd:00:00:02:02"}],
             "networks": [

@@ -1,5 +1,5 @@
 //! A throwaway network namespace for tests that run `configdrive-net apply` against this
-//! machine's kernel (shared by the fault and bad-input suites; tests/apply.rs has its own).
+//! machine's kernel (shared by the apply, fault and bad-input suites).
 //! Veth pairs stand in for NICs. Without root every user says so and returns.
 #![allow(dead_code)]
 
