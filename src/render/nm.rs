@@ -5,6 +5,9 @@
 //! A physical link is bound to its NIC by `ethernet.mac-address` (NetworkManager compares
 //! the permanent MAC); bonds and VLANs by `interface-name`. Members name their bond in
 //! `connection.master`. No `uuid`: NetworkManager derives a stable one from the file path.
+//! `autoconnect-priority=120` (as cloud-init writes): a device picks these over the profiles
+//! NetworkManager makes by itself, such as nm-initrd-generator's DHCP `default_connection`
+//! in an initramfs or "Wired connection 1" in the real root, whose priority is 0.
 
 use core::fmt::Write;
 
@@ -22,7 +25,10 @@ pub fn render(cx: &mut Cx) {
             LinkKind::Bond { .. } => "bond",
             LinkKind::Vlan { .. } => "vlan",
         };
-        w!(cx, "[connection]\nid=configdrive-{name}\ntype={ty}");
+        w!(
+            cx,
+            "[connection]\nid=configdrive-{name}\ntype={ty}\nautoconnect-priority=120"
+        );
         let mac = match &l.kind {
             LinkKind::Physical {
                 nic: NicMatch::Mac(m),
