@@ -5,7 +5,8 @@
 #                     iproute2, nbd-client, Debian's kernel (the cached package's files) and
 #                     the generator: dracut (+ dracut-network) or initramfs-tools;
 #   <gen>.img         its initramfs, made by the real generator (dracut / update-initramfs)
-#                     (and dracut-shell.img: dracut without systemd, its shell init)
+#                     (and dracut-shell.img: dracut without systemd, its shell init;
+#                     dracut-nm.img: NetworkManager instead of network-legacy)
 #                     after configdrive-net was installed with the packagers' command
 #                     (dracut/install.sh) and enabled as the README tells image builders,
 #                     plus the test probe (tests/vm/gen/guest);
@@ -24,7 +25,9 @@ GENS=("$@")
 
 COMMON_PKGS="systemd systemd-sysv udev iproute2 kmod busybox-static nbd-client zstd"
 declare -A GEN_PKGS=(
-    [dracut]="dracut dracut-network procps" # procps: pgrep, which network-legacy needs
+    # procps: pgrep, which network-legacy needs; network-manager: the dracut-nm image (not
+    # enabled in the real root, where systemd-networkd is the network manager under test)
+    [dracut]="dracut dracut-network procps network-manager"
     [itools]="initramfs-tools"
 )
 
@@ -101,6 +104,9 @@ build_system() {
     : >"$r.tmp/etc/fstab"
     : >"$r.tmp/etc/resolv.conf"
     in_root "$r.tmp" systemctl enable systemd-networkd.service >>"$OUT/apt-$gen.log" 2>&1
+    if [ -e "$r.tmp/lib/systemd/system/NetworkManager.service" ]; then
+        in_root "$r.tmp" systemctl disable NetworkManager.service >>"$OUT/apt-$gen.log" 2>&1
+    fi
     mv "$r.tmp" "$r"
     echo "$key" >"$r.key"
 }
@@ -143,6 +149,13 @@ EOF
             "/boot/initrd-shell.img-$KVER" >"$OUT/gen-$gen-shell.log" 2>&1 ||
             die "dracut (without systemd) failed: $OUT/gen-$gen-shell.log"
         cp "$r/boot/initrd-shell.img-$KVER" "$RD/dracut-shell.img"
+        # The same with NetworkManager as the initramfs's network layer instead of
+        # network-legacy: configdrive-net's runtime keyfiles must win over the DHCP
+        # profile nm-initrd-generator makes.
+        in_root "$r" dracut -f --kver "$KVER" --add network-manager --omit network-legacy \
+            "/boot/initrd-nm.img-$KVER" >"$OUT/gen-$gen-nm.log" 2>&1 ||
+            die "dracut (NetworkManager) failed: $OUT/gen-$gen-nm.log"
+        cp "$r/boot/initrd-nm.img-$KVER" "$RD/dracut-nm.img"
     else
         # initramfs-tools picks the installed hook up by itself. The probe: a hook and an
         # init-bottom script (after ours, which persists into the root there).

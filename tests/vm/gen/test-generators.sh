@@ -14,6 +14,8 @@
 #   c. nbd-root:     the root is mounted over NBD (qemu-nbd on 127.0.0.1) with no DHCP;
 #      nbd-bond:     the same with a bond and a VLAN beside the root's NIC (dracut): no DHCP on
 #                    bond members or on the bond either;
+#      nm-root:      the NBD root with NetworkManager as dracut's network layer: it keeps the
+#                    drive's addresses, no DHCP lease, our runtime keyfiles are there;
 #   d. no-drive:     no drive attached: the boot goes on once rd.configdrive.timeout is over;
 #   e. bond-vlan:    a corpus case with a bond and VLANs comes up in the real image (for
 #                    dracut, the image without systemd: the hook's initqueue path).
@@ -206,6 +208,22 @@ run_one() {
         check_result "generators/$name (c, bond members)" "$OUT/gen-$name.probe" "$W/$name.initrd.json" initrd
     fi
 
+    # --- c with NetworkManager as dracut's network layer ---------------------------------
+    # nm-initrd-generator makes a DHCP profile for every NIC (the root is on the network).
+    # NetworkManager starts after apply: it must keep the drive's addresses (seen on this
+    # kernel: it assumes the configured NICs as external, and our runtime keyfiles carry
+    # autoconnect-priority 120 should it activate a profile) and get no DHCP lease.
+    name=$gen-nm-root
+    if [ "$kind" = nm-root ]; then
+        boot "$name" dracut-nm "$nbdroot rd.neednet=1 rd.configdrive.timeout=30 $FETCH cdnvm.poweroff=initrd" \
+            $(nic_opts "$NET_A|$(guestfwd 10.0.2.100 10809 "$nbdport")" "$NET_B") $(drive_opt "$W/drive.iso" virtio)
+        expect "$name" initrd 'dict({k: v for k, v in NET.items() if k != "absent_procs"},
+            absent_procs=["dhclient", "dhcpcd", "udhcpc"], procs=["NetworkManager"],
+            mounts=[r"^/dev/nbd0 \S+ ext4 "],
+            files_under={"/run/NetworkManager/system-connections/": [r"^autoconnect-priority=120$"]})'
+        check_result "generators/$name (c, NetworkManager in the initramfs)" "$OUT/gen-$name.probe" "$W/$name.initrd.json" initrd
+    fi
+
     # --- d: no drive: the boot goes on after the timeout ---------------------------------
     name=$gen-no-drive
     if [ "$kind" = no-drive ]; then
@@ -235,7 +253,7 @@ run_one() {
 
 # The tests, longest first; CDN_VM_JOBS (default 2) at a time, as a pool, so both host cores
 # stay busy to the end (a TCG guest is one busy host thread).
-QUEUE=("dracut static-root" "dracut nbd-root" "itools static-root" "dracut nbd-bond"
+QUEUE=("dracut static-root" "dracut nbd-root" "itools static-root" "dracut nbd-bond" "dracut nm-root"
     "itools nbd-root" "dracut bond-vlan" "dracut no-drive" "itools bond-vlan" "itools no-drive")
 BG_SERVERS=$(jobs -rp | wc -l)
 running=()
